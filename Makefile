@@ -1,0 +1,40 @@
+# deepcluster_nb: `make demo` runs the main job offline, `make test` runs the whole test suite.
+# Both create .venv on first use and install what they need into it.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# The torch build. These machines take the pinned pair from their local wheel store (a CUDA build that
+# also runs on CPU). On another machine pick the build for your hardware, e.g. `make TORCH="torch torchvision"`.
+TORCH  ?= torch==2.14.1 torchvision==0.29.1
+# faiss: faiss-cpu by default; `make FAISS=faiss-gpu-cu12` swaps in the GPU build (it also runs on CPU).
+FAISS  ?= faiss-cpu
+STAMP  := $(BIN)/.installed-$(subst /,_,$(subst $() ,_,$(TORCH)))-$(FAISS)
+
+.PHONY: install demo test test-slow export clean-nbs
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q $(TORCH)
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	if [ "$(FAISS)" != "faiss-cpu" ]; then $(BIN)/python -m pip uninstall -q -y faiss-cpu && $(BIN)/python -m pip install -q $(FAISS); fi
+	rm -f $(BIN)/.installed-* && touch $@
+
+demo: install
+	mkdir -p runs
+	$(BIN)/papermill nbs/01_data.ipynb runs/01_data.ipynb --cwd nbs -p out_dir ../runs --log-level WARNING
+	@echo "demo: wrote runs/01_data.ipynb, runs/transforms.png and the data set runs/shapes/"
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/nbdev-export
+	git diff --exit-code --stat -- deepcluster_nb || (echo "deepcluster_nb/ differs from the notebooks: run nbdev-export and commit" && exit 1)
+	test -z "$$(git status --porcelain -- deepcluster_nb)" || (git status --short -- deepcluster_nb; echo "untracked exports: commit them" && exit 1)
+	$(BIN)/nbdev-test --n-workers 2 --timing
+	$(BIN)/python -m pytest -n 2 -q
+
+test-slow: install
+	$(BIN)/python -m pytest -q -m slow
+
+export: install
+	$(BIN)/nbdev-export && $(BIN)/nbdev-clean

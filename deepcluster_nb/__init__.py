@@ -1,0 +1,7 @@
+"""DeepCluster (Caron et al., ECCV 2018) built step by step in nbdev notebooks: a course and a reproduction kit
+
+Modules:
+
+- `deepcluster_nb.data`: The two transforms of the paper, and the data sets the kit reads: ImageFolder trees (ImageNet), CIFAR-10, and a generated set of shapes whose true classes we know."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,89 @@
+"The data scripts write and check the real on-disk formats, and fail with a clear message on bad input."
+import time
+
+import numpy as np
+from PIL import Image
+
+from deepcluster_nb.data import SHAPES, check_image_folder, cifar10, image_folder, make_shapes
+
+
+def test_make_shapes_imagefolder(tmp_path, script):
+    script('make_shapes.py', '--out', tmp_path / 's', '--n-per-class', 3, '--n-val-per-class', 2, '--size', 24)
+    train, val = check_image_folder(tmp_path / 's/train'), check_image_folder(tmp_path / 's/val')
+    assert train == {c: 3 for c in SHAPES} and val == {c: 2 for c in SHAPES}
+    ds = image_folder(tmp_path / 's/train')
+    assert ds[0][0].size == (24, 24) and ds.classes == sorted(SHAPES)
+    # same seed, same pixels as the library's generator (up to JPEG loss)
+    ims, labels = make_shapes(3, size=24)
+    first = Image.open(next((tmp_path / 's/train' / SHAPES[labels[0]]).glob('000000.jpg')))
+    assert np.abs(np.asarray(first, float) - ims[0]).mean() < 8
+
+
+def test_make_shapes_cifar(tmp_path, script):
+    out = script('make_shapes.py', '--out', tmp_path / 'c', '--format', 'cifar', '--n-per-class', 5, '--n-test', 10).stdout
+    assert 'wrote 40 train' in out
+    tr, te = cifar10(tmp_path / 'c'), cifar10(tmp_path / 'c', train=False)
+    assert (len(tr), len(te)) == (40, 10) and tr.data.shape == (40, 32, 32, 3) and tr.classes == list(SHAPES)
+
+
+def test_make_shapes_refuses_nonempty_out(tmp_path, script):
+    (tmp_path / 'x').mkdir(); (tmp_path / 'x' / 'keep.txt').write_text('mine')
+    r = script('make_shapes.py', '--out', tmp_path / 'x', check=False)
+    assert r.returncode and 'is not empty' in r.stderr and (tmp_path / 'x/keep.txt').read_text() == 'mine'
+
+
+def test_get_cifar10_offline_fails_fast(tmp_path, script, monkeypatch):
+    monkeypatch.setenv('DEEPCLUSTER_CIFAR10_URL', 'http://127.0.0.1:9/cifar-10-python.tar.gz')   # nothing listens there
+    t = time.time()
+    r = script('get_cifar10.py', '--root', tmp_path, check=False)
+    assert r.returncode and 'cannot reach' in r.stderr and '--verify-only' in r.stderr
+    assert time.time() - t < 60
+
+
+def test_get_cifar10_verify_rejects_non_official_files(tmp_path, script):
+    script('make_shapes.py', '--out', tmp_path, '--format', 'cifar', '--n-per-class', 2, '--n-test', 5)
+    r = script('get_cifar10.py', '--root', tmp_path, '--verify-only', check=False)
+    assert r.returncode and 'MD5' in r.stderr
+
+
+def _imagenet_like(tmp_path, script):
+    script('make_shapes.py', '--out', tmp_path / 'in', '--n-per-class', 3, '--n-val-per-class', 2, '--classes', 'circle,square,star')
+    val = tmp_path / 'in' / 'val'
+    lines = []
+    for img in sorted(val.rglob('*.jpg')):                      # flatten val, as ImageNet ships it
+        flat = val / f'ILSVRC2012_val_{img.parent.name}_{img.name}'
+        img.rename(flat)
+        lines.append(f'{flat.stem},n_{img.parent.name} 1 2 3 4')
+    for d in [d for d in val.iterdir() if d.is_dir()]: d.rmdir()
+    gt = tmp_path / 'LOC_val_solution.csv'
+    gt.write_text('ImageId,PredictionString\n' + '\n'.join(lines) + '\n')
+    return tmp_path / 'in', gt
+
+
+def test_prepare_imagenet_reorganize_and_check(tmp_path, script):
+    root, gt = _imagenet_like(tmp_path, script)
+    r = script('prepare_imagenet.py', 'check', '--val', root / 'val', check=False)
+    assert r.returncode and 'holds 6 images directly' in r.stderr
+    assert 'would move 6' in script('prepare_imagenet.py', 'reorganize-val', root / 'val', gt, '--dry-run').stdout
+    assert len(list((root / 'val').glob('*.jpg'))) == 6                        # dry run moved nothing
+    script('prepare_imagenet.py', 'reorganize-val', root / 'val', gt)
+    assert check_image_folder(root / 'val') == {'n_circle': 2, 'n_square': 2, 'n_star': 2}
+    for d in (root / 'train').iterdir(): d.rename(d.parent / f'n_{d.name}')
+    assert 'layout OK' in script('prepare_imagenet.py', 'check', '--train', root / 'train', '--val', root / 'val', '--verify').stdout
+
+
+def test_prepare_imagenet_reports_problems(tmp_path, script):
+    root, gt = _imagenet_like(tmp_path, script)
+    gt.write_text('\n'.join(gt.read_text().splitlines()[:-1]) + '\n')           # one image loses its label
+    r = script('prepare_imagenet.py', 'reorganize-val', root / 'val', gt, check=False)
+    assert r.returncode and '1 images have no label' in r.stderr and len(list((root / 'val').glob('*.jpg'))) == 6
+    bad = next((root / 'train' / 'star').glob('*.jpg'))
+    bad.write_bytes(bad.read_bytes()[:300])                                     # truncate one JPEG
+    (root / 'train' / 'extra').mkdir()
+    Image.new('RGB', (8, 8)).save(root / 'train' / 'extra' / 'a.png')
+    r = script('prepare_imagenet.py', 'check', '--train', root / 'train', '--verify', check=False)
+    assert r.returncode and f'{bad}: unreadable image' in r.stderr
+    r = script('prepare_imagenet.py', 'check', '--train', root / 'nowhere', check=False)
+    assert r.returncode and 'no such directory' in r.stderr
+    r = script('prepare_imagenet.py', 'reorganize-val', root / 'val', tmp_path / 'missing.csv', check=False)
+    assert r.returncode and 'missing.csv: no such file' in r.stderr
