@@ -7,8 +7,9 @@ BIN    := $(VENV)/bin
 # also runs on CPU). On another machine pick the build for your hardware, e.g. `make TORCH="torch torchvision"`.
 TORCH  ?= torch==2.14.1 torchvision==0.29.1
 # faiss: faiss-cpu by default; `make FAISS=faiss-gpu-cu12` swaps in the GPU build (it also runs on CPU).
+# To change TORCH or FAISS after a first install, remove .venv first.
 FAISS  ?= faiss-cpu
-STAMP  := $(BIN)/.installed-$(subst /,_,$(subst $() ,_,$(TORCH)))-$(FAISS)
+STAMP  := $(VENV)/.installed
 
 .PHONY: install demo test test-slow export clean-nbs
 install: $(STAMP)
@@ -18,7 +19,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q $(TORCH)
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	if [ "$(FAISS)" != "faiss-cpu" ]; then $(BIN)/python -m pip uninstall -q -y faiss-cpu && $(BIN)/python -m pip install -q $(FAISS); fi
-	rm -f $(BIN)/.installed-* && touch $@
+	touch $@
 
 demo: install
 	mkdir -p runs
