@@ -3,6 +3,7 @@
 Modules:
 
 - `deepcluster_nb.data`: The two transforms of the paper, and the data sets the kit reads: ImageFolder trees (ImageNet), CIFAR-10, and a generated set of shapes whose true classes we know.
+- `deepcluster_nb.evaluate`: Clustering scores, linear probes on frozen conv layers, kNN, pictures of what the network learned, and a loader for the official checkpoints.
 - `deepcluster_nb.pca`: Before k-means, the 4096-d features are reduced to 256 dimensions by PCA, whitened, and each row is scaled to unit length."""
 
 __version__ = "0.1.0"
