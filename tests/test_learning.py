@@ -1,0 +1,47 @@
+"""It must learn: DeepCluster on the generated shapes (10 classes it never sees) beats the same network at
+random initialisation, by label-free training alone. A few CPU minutes."""
+import copy
+
+import numpy as np
+import pytest
+
+from deepcluster_nb.data import shapes_dataset
+from deepcluster_nb.evaluate import fc2_knn_accuracy, kmeans_scores, linear_probes
+from deepcluster_nb.train import DeepCluster, DeepClusterConfig
+
+
+def _run(n_train, n_val, epochs):
+    train, val = shapes_dataset(n_train, seed=0), shapes_dataset(n_val, seed=1)
+    cfg = DeepClusterConfig(arch='alexnet', input_size=32, width=0.25, hidden=1024, k=50, pca_dim=64, batch_size=64,
+                            workers=0, device='cpu', epochs=epochs, seed=0)
+    run = DeepCluster(train, cfg, progress=False)
+    random_net = copy.deepcopy(run.model)
+    run.fit()
+    score = {}
+    for name, model in (('random', random_net), ('trained', run.model)):
+        probes = linear_probes(model, train, val, layers=(3, 5), input_size=32, target_dim=2048)
+        score[name] = dict(nmi=kmeans_scores(model, train, 10, input_size=32, pca_dim=64)['nmi'],
+                           knn=fc2_knn_accuracy(model, train, val, input_size=32), conv3=probes[3], conv5=probes[5])
+    print(score, [round(h['nmi_labels'], 3) for h in run.history])
+    return run.history, score
+
+
+def _check(history, score, margin):
+    r, t = score['random'], score['trained']
+    assert t['nmi'] > r['nmi'] + margin['nmi'], score                 # clusters match the shapes better
+    assert t['conv5'] > r['conv5'] + margin['probe'], score           # linear probe on frozen conv5
+    assert t['knn'] > r['knn'] + margin['probe'], score
+    nmi_prev = [h['nmi_prev'] for h in history[1:]]
+    assert np.mean(nmi_prev[-3:]) > nmi_prev[0] + 0.05, nmi_prev      # assignments stabilise from epoch to epoch
+    assert history[-1]['nmi_labels'] > history[0]['nmi_labels'], [h['nmi_labels'] for h in history]
+
+
+def test_deepcluster_learns_the_shapes():
+    history, score = _run(n_train=300, n_val=100, epochs=15)
+    _check(history, score, margin=dict(nmi=0.05, probe=0.03))
+
+
+@pytest.mark.slow
+def test_deepcluster_learns_the_shapes_longer():
+    history, score = _run(n_train=500, n_val=100, epochs=30)
+    _check(history, score, margin=dict(nmi=0.1, probe=0.05))
