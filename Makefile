@@ -23,8 +23,8 @@ $(STAMP): pyproject.toml
 
 demo: install
 	mkdir -p runs
-	$(BIN)/papermill nbs/01_data.ipynb runs/01_data.ipynb --cwd nbs -p out_dir ../runs --log-level WARNING
-	@echo "demo: wrote runs/01_data.ipynb, runs/transforms.png and the data set runs/shapes/"
+	$(BIN)/papermill nbs/80_cifar10_k_sweep.ipynb runs/k_sweep.ipynb --cwd nbs --log-level WARNING
+	@echo "demo: wrote runs/k_sweep.ipynb and, in runs/k_sweep/, k_sweep.csv, summary.json, the figures and one run per k"
 
 test: install
 	$(BIN)/ruff check .

@@ -1,0 +1,77 @@
+"""The two experiment notebooks, run by papermill with tiny parameters on data written by data_scripts/ in
+the real on-disk formats; the assertions read the files the notebooks write."""
+import json
+from pathlib import Path
+
+import pandas as pd
+import papermill as pm
+import pytest
+
+NBS = Path(__file__).resolve().parents[1] / 'nbs'
+TINY = dict(width=0.25, hidden=256, pca_dim=16, batch_size=32, workers=0, device='cpu')
+
+
+def run_nb(name, out, **parameters):
+    return pm.execute_notebook(NBS / name, out, cwd=NBS, progress_bar=False, parameters=parameters)
+
+
+def check_sweep(run, ks, epochs):
+    table = pd.read_csv(run / 'k_sweep.csv')
+    assert sorted(zip(table.k, table.epoch)) == sorted((k, e) for k in ks for e in epochs)
+    assert table.probe_acc.between(0, 1).all() and table.nmi_labels.between(0, 1).all() and (table.sse > 0).all()
+    summary = json.loads((run / 'summary.json').read_text())
+    best = table.loc[table.probe_acc.idxmax()]
+    assert (summary['best_k'], summary['best_epoch']) == (best.k, best.epoch)
+    for png in ('elbow_and_probe.png', 'nmi.png', 'cluster_sizes.png'): assert (run / png).stat().st_size > 1000
+    for k in ks: assert len(json.loads((run / f'k{k}' / 'history.json').read_text())) == max(epochs)
+
+
+def test_k_sweep_on_cifar_pickles(tmp_path, script):
+    script('make_shapes.py', '--out', tmp_path / 'c10', '--format', 'cifar', '--n-per-class', 12, '--n-test', 40)
+    run_nb('80_cifar10_k_sweep.ipynb', tmp_path / 'out.ipynb', dataset='cifar10', data_dir=str(tmp_path / 'c10'),
+           ks=[2, 5], epochs=[1, 2], out_dir=str(tmp_path / 'run'), probe_n=60, **TINY)
+    check_sweep(tmp_path / 'run', [2, 5], [1, 2])
+    assert 'Best k = ' in (tmp_path / 'out.ipynb').read_text()
+
+
+def test_k_sweep_on_image_folder_and_rerun(tmp_path, script):
+    script('make_shapes.py', '--out', tmp_path / 'shapes', '--n-per-class', 8, '--n-val-per-class', 3)
+    params = dict(dataset=str(tmp_path / 'shapes'), ks='3,6', epochs='[1]', out_dir=str(tmp_path / 'run'), **TINY)
+    run_nb('80_cifar10_k_sweep.ipynb', tmp_path / 'out.ipynb', **params)       # list parameters given as text
+    check_sweep(tmp_path / 'run', [3, 6], [1])
+    first = (tmp_path / 'run' / 'k_sweep.csv').read_text()
+    run_nb('80_cifar10_k_sweep.ipynb', tmp_path / 'again.ipynb', **params)     # a rerun reuses the finished runs
+    assert (tmp_path / 'run' / 'k_sweep.csv').read_text() == first
+
+
+def test_k_sweep_bad_parameters_fail_before_training(tmp_path):
+    with pytest.raises(pm.PapermillExecutionError, match="parameter ks='five'"):
+        run_nb('80_cifar10_k_sweep.ipynb', tmp_path / 'o.ipynb', ks='five', out_dir=str(tmp_path / 'run'))
+    with pytest.raises(pm.PapermillExecutionError, match='k=500 must be an integer from 2 to the number of images'):
+        run_nb('80_cifar10_k_sweep.ipynb', tmp_path / 'o.ipynb', ks=[500], n_per_class=5, out_dir=str(tmp_path / 'run'))
+    assert not (tmp_path / 'run' / 'k500').exists()
+
+
+def test_full_imagenet_trains_resumes_and_probes(tmp_path, script):
+    script('make_shapes.py', '--out', tmp_path / 'inet', '--n-per-class', 6, '--n-val-per-class', 2)
+    run = tmp_path / 'run'
+    params = dict(data_dir=str(tmp_path / 'inet'), k=5, batch_size=16, workers=0, input_size=32, width=0.25, hidden=256,
+                  pca_dim=16, run_dir=str(run), estimate_batches=2, probe_per_class=4, probe_layers=[1, 5], device='cpu',
+                  memory_budget_gb=1e-5)   # below the feature matrix's size: the streaming PCA path runs
+    run_nb('90_full_imagenet.ipynb', tmp_path / 'o1.ipynb', epochs=1, **params)
+    h1 = json.loads((run / 'history.json').read_text())
+    assert [h['epoch'] for h in h1] == [0] and (run / 'history.png').exists()
+    out1 = (tmp_path / 'o1.ipynb').read_text()
+    assert 'min per epoch' in out1 and 'PCA is fitted on a subset' in out1
+    run_nb('90_full_imagenet.ipynb', tmp_path / 'o2.ipynb', epochs=2, **params)   # the same command continues the run
+    h2 = json.loads((run / 'history.json').read_text())
+    assert [h['epoch'] for h in h2] == [0, 1] and h2[0] == h1[0]
+    assert 'resuming after epoch 1' in (tmp_path / 'o2.ipynb').read_text()
+    probes = json.loads((run / 'probes.json').read_text())
+    assert probes['epoch'] == 2 and set(probes['top1']) == {'conv1', 'conv5'} and all(0 <= a <= 1 for a in probes['top1'].values())
+
+
+def test_full_imagenet_checks_the_data_first(tmp_path):
+    with pytest.raises(pm.PapermillExecutionError, match='no such directory'):
+        run_nb('90_full_imagenet.ipynb', tmp_path / 'o.ipynb', run_dir=str(tmp_path / 'run'))
+    assert not (tmp_path / 'run').exists()
