@@ -8,7 +8,6 @@ Docs: https://deepcluster-nb.github.io/deepcluster_nb/sampler.html.md"""
 from __future__ import annotations
 
 import numpy as np
-import torch
 from torch.utils.data import Sampler
 
 # %% auto #0

@@ -7,7 +7,7 @@ Docs: https://deepcluster-nb.github.io/deepcluster_nb/train.html.md"""
 # %% ../nbs/08_train.ipynb #955a6019
 from __future__ import annotations
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
