@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from deepcluster_nb.data import SHAPES, make_shapes, save_cifar_pickles, save_image_folder
+from deepcluster_nb.data import SHAPES, VAL_SEED_OFFSET, make_shapes, save_cifar_pickles, save_image_folder
 
 
 def main(argv=None):
@@ -34,7 +34,7 @@ def main(argv=None):
     kw = dict(size=a.size, classes=classes, clutter=a.clutter)
     if a.format == 'imagefolder':
         tr = make_shapes(a.n_per_class, seed=a.seed, **kw)
-        va = make_shapes(a.n_val_per_class, seed=a.seed + 10_000, **kw)
+        va = make_shapes(a.n_val_per_class, seed=a.seed + VAL_SEED_OFFSET, **kw)
         save_image_folder(*tr, classes, a.out / 'train')
         save_image_folder(*va, classes, a.out / 'val')
         print(f"wrote {len(tr[1])} train and {len(va[1])} val JPEGs of {len(classes)} classes to {a.out}")

@@ -16,22 +16,18 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from PIL import Image
-
-from deepcluster_nb.data import IMG_EXTENSIONS, check_image_folder
+from deepcluster_nb.data import IMG_EXTENSIONS, check_image_folder, load_rgb
 
 ILSVRC2012 = {'classes': 1000, 'train': 1_281_167, 'val': 50_000}
 
 
 def unreadable(root):
-    "Images under `root` that PIL cannot fully decode, with the reason."
+    "Images under `root` that the kit's loader cannot fully decode, with the reason."
     bad = []
     for p in sorted(Path(root).rglob('*')):
         if p.suffix.lower() not in IMG_EXTENSIONS: continue
-        try:
-            with Image.open(p) as im: im.convert('RGB')
-        except (OSError, SyntaxError, ValueError) as e:
-            bad.append((p, str(e)))
+        try: load_rgb(p)
+        except ValueError as e: bad.append((p, str(e)))
     return bad
 
 
@@ -48,8 +44,7 @@ def check(train, val, verify):
         print(f"{split}: {root}: {len(c)} classes, {n} images, {min(c.values())}-{max(c.values())} per class "
               f"(ILSVRC-2012: {ILSVRC2012['classes']} classes, {ILSVRC2012[split]} images)")
         if len(c) < 2: problems.append(f"{root}: only {len(c)} class folder; DeepCluster's evaluation needs at least 2 classes")
-        if verify:
-            for p, why in unreadable(root): problems.append(f"{p}: unreadable image ({why})")
+        if verify: problems += [why for _, why in unreadable(root)]
     if len(counts) == 2 and set(counts['train']) != set(counts['val']):
         only_t, only_v = set(counts['train']) - set(counts['val']), set(counts['val']) - set(counts['train'])
         problems.append(f"train and val class folders differ: {len(only_t)} only in train (e.g. {sorted(only_t)[:3]}), "

@@ -19,10 +19,10 @@ from torchvision.datasets import CIFAR10, ImageFolder
 from torchvision.transforms import v2
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'SHAPES', 'IMG_EXTENSIONS', 'CIFAR10_TRAIN', 'clustering_transform',
-           'training_transform', 'denormalize', 'show_images', 'render_shape', 'make_shapes', 'ImageArrayDataset',
-           'shapes_dataset', 'check_image_folder', 'load_rgb', 'image_folder', 'CIFAR10Files', 'cifar10',
-           'save_image_folder', 'save_cifar_pickles', 'get_dataset', 'LabelledSubset', 'per_class_indices',
+__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'SHAPES', 'IMG_EXTENSIONS', 'CIFAR10_TRAIN', 'VAL_SEED_OFFSET',
+           'clustering_transform', 'training_transform', 'denormalize', 'show_images', 'render_shape', 'make_shapes',
+           'ImageArrayDataset', 'shapes_dataset', 'check_image_folder', 'load_rgb', 'image_folder', 'CIFAR10Files',
+           'cifar10', 'save_image_folder', 'save_cifar_pickles', 'get_dataset', 'LabelledSubset', 'per_class_indices',
            'PseudoLabelDataset']
 
 # %% ../nbs/01_data.ipynb #98517985
@@ -272,11 +272,13 @@ def save_cifar_pickles(images: np.ndarray, targets, classes, root: str | Path, n
     return folder
 
 # %% ../nbs/01_data.ipynb #fec23e15
+VAL_SEED_OFFSET = 10_000   # the generated validation split is drawn with seed + this, so it never repeats a training image
+
 def get_dataset(name: str | Path, # 'shapes', 'cifar10', or the path of an ImageFolder tree
                 data_dir: str | Path | None = None, # where CIFAR-10 lives (the folder holding cifar-10-batches-py)
                 train: bool = True, transform=None, n_per_class: int = 500, size: int = 32, seed: int = 0):
     "The data set named `name`; `n_per_class`, `size` and `seed` apply to the generated shapes only."
-    if name == 'shapes': return shapes_dataset(n_per_class, size, seed=seed if train else seed + 10_000, transform=transform)
+    if name == 'shapes': return shapes_dataset(n_per_class, size, seed=seed if train else seed + VAL_SEED_OFFSET, transform=transform)
     if name == 'cifar10':
         if data_dir is None: raise ValueError("dataset='cifar10' needs data_dir, the folder that holds cifar-10-batches-py/")
         return cifar10(data_dir, train=train, transform=transform)
