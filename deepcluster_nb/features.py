@@ -33,7 +33,7 @@ def feature_extractor(model: nn.Module):
         model.train(training)
 
 # %% ../nbs/04_features.ipynb #c4351eb4
-@torch.no_grad()
+@torch.inference_mode()
 def compute_features(model: nn.Module, dataset, # yields (image tensor, label); use the clustering transform
                      batch_size: int = 256, num_workers: int = 0, device=None, # None: the model's device
                      project=None, # optional function applied to each batch of features (a tensor) before storing
@@ -41,9 +41,12 @@ def compute_features(model: nn.Module, dataset, # yields (image tensor, label); 
                      progress: bool = True) -> np.ndarray:
     "FC2 features of every image of `dataset` (or of `indices`), in order, as an N×D float32 array."
     device = get_device(device) if device is not None else next(model.parameters()).device
-    data = Subset(dataset, list(indices)) if indices is not None else dataset
-    loader = DataLoader(data, batch_size=batch_size, shuffle=False, num_workers=num_workers,
-                        pin_memory=device.type == 'cuda', persistent_workers=False)
+    n = len(indices) if indices is not None else len(dataset)
+    if hasattr(dataset, 'batches'): loader = dataset.batches(batch_size, indices)
+    else:
+        data = Subset(dataset, list(indices)) if indices is not None else dataset
+        loader = DataLoader(data, batch_size=batch_size, shuffle=False, num_workers=num_workers,
+                            pin_memory=device.type == 'cuda')
     out, start = None, 0
     with feature_extractor(model):
         for x, _ in tqdm(loader, desc='features', disable=not progress, leave=False):
@@ -51,7 +54,7 @@ def compute_features(model: nn.Module, dataset, # yields (image tensor, label); 
                 f = model(x.to(device, non_blocking=True))
             f = f.float()
             if project is not None: f = project(f)
-            if out is None: out = np.empty((len(data), f.shape[1]), dtype=np.float32)
+            if out is None: out = np.empty((n, f.shape[1]), dtype=np.float32)
             out[start:start + len(f)] = f.cpu().numpy()
             start += len(f)
     return out

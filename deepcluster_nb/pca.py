@@ -17,7 +17,7 @@ from .core import Timer
 from .features import compute_features
 
 # %% auto #0
-__all__ = ['check_features', 'WhitenedPCA', 'l2_normalize', 'preprocess_features', 'features_pca']
+__all__ = ['check_features', 'WhitenedPCA', 'l2_normalize', 'moments', 'preprocess_features', 'features_pca']
 
 # %% ../nbs/05_pca.ipynb #adac52f5
 def check_features(x, name: str = 'features'):
@@ -38,8 +38,7 @@ class WhitenedPCA:
     def fit(self, x): # N×D float32 array or tensor
         check_features(x)
         n, d = x.shape
-        dim = min(self.dim, d, n - 1)
-        if dim < self.dim: warnings.warn(f"PCA to {dim} dimensions instead of {self.dim}: only {n} rows of {d} dimensions")
+        dim = self._dim(n, d)
         if self.backend == 'faiss':
             mat = faiss.PCAMatrix(d, dim, -0.5)
             mat.train(np.ascontiguousarray(_numpy(x)))
@@ -49,11 +48,26 @@ class WhitenedPCA:
             x = torch.as_tensor(x, dtype=torch.float32)
             mean = x.mean(0)
             xc = x - mean
-            lam, V = torch.linalg.eigh((xc.T @ xc / n).double())
-            lam, V = lam.flip(0)[:dim], V.flip(1)[:, :dim]
-            self.W = (V / lam.clamp_min(1e-12).sqrt()).float()
-            self.b = -mean @ self.W
+            self._from_covariance(mean, (xc.T @ xc / n).double(), dim)
         return self
+
+    def fit_moments(self, total, scatter, n: int): # float64 row sum (D) and scatter matrix xᵀx (D×D) of n rows
+        "Fit (torch backend) from moments that add up over shards: the PCA of data split across GPUs."
+        if self.backend != 'torch': raise ValueError("fit_moments needs backend='torch'")
+        mean = total.double() / n
+        self._from_covariance(mean.float().cpu(), (scatter.double() / n - torch.outer(mean, mean)).cpu(), self._dim(n, len(mean)))
+        return self
+
+    def _dim(self, n, d):
+        dim = min(self.dim, d, n - 1)
+        if dim < self.dim: warnings.warn(f"PCA to {dim} dimensions instead of {self.dim}: only {n} rows of {d} dimensions")
+        return dim
+
+    def _from_covariance(self, mean, cov, dim):
+        lam, V = torch.linalg.eigh(cov)
+        lam, V = lam.flip(0)[:dim], V.flip(1)[:, :dim]
+        self.W = (V / lam.clamp_min(1e-12).sqrt()).float()
+        self.b = -mean @ self.W
 
     def transform(self, x): # N×D array or tensor; returns the same kind (tensor on x's device)
         if self.W is None: raise RuntimeError("WhitenedPCA.transform before fit")
@@ -67,6 +81,11 @@ def l2_normalize(x):
     "Each row divided by its L2 norm (rows of norm 0 stay 0)."
     if isinstance(x, torch.Tensor): return x / x.norm(dim=1, keepdim=True).clamp_min(1e-12)
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+def moments(x): # N×D rows (array or tensor)
+    "Row sum and scatter matrix xᵀx in float64, on x's device: summed over shards they fit `WhitenedPCA.fit_moments`."
+    x = torch.as_tensor(x).double()
+    return x.sum(0), x.T @ x
 
 def preprocess_features(x, dim: int = 256, backend: str = 'faiss') -> np.ndarray:
     "The official preprocessing: PCA to `dim` with whitening, then L2-normalise each row."

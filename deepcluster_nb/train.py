@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from sklearn.metrics import normalized_mutual_info_score
 from torch import nn
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Sampler
 from tqdm.auto import tqdm
 
 from .core import Timer, atomic_save, atomic_write_json, get_device, rng_state, set_rng_state, set_seed
@@ -25,7 +25,7 @@ from .pca import features_pca
 from .sampler import UniformClusterSampler
 
 # %% auto #0
-__all__ = ['DeepClusterConfig', 'fresh_top_layer', 'body_optimizer', 'train_epoch', 'format_log', 'DeepCluster']
+__all__ = ['DeepClusterConfig', 'fresh_top_layer', 'body_optimizer', 'train_epoch', 'LoaderView', 'format_log', 'DeepCluster']
 
 # %% ../nbs/08_train.ipynb #b3866a91
 _TYPES = {'str': (str,), 'bool': (bool,), 'int': (int,), 'float': (int, float), 'str | None': (str, type(None))}
@@ -90,7 +90,9 @@ def body_optimizer(model: nn.Module, cfg: DeepClusterConfig) -> torch.optim.SGD:
     return torch.optim.SGD(body, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
 
 # %% ../nbs/08_train.ipynb #74524151
-def train_epoch(model: nn.Module, loader: DataLoader, optimizer, top_optimizer, epoch: int = 0, progress: bool = True) -> float:
+def train_epoch(model: nn.Module, batches, # (images, targets), or (images, image indices) with `labels`
+                optimizer, top_optimizer, labels: torch.Tensor | None = None, # pseudo-label of each image, by index
+                epoch: int = 0, progress: bool = True, check_every: int = 50) -> float:
     "One epoch of cross-entropy on pseudo-labels; returns the mean loss."
     device = next(model.parameters()).device
     cuda = device.type == 'cuda'
@@ -98,21 +100,46 @@ def train_epoch(model: nn.Module, loader: DataLoader, optimizer, top_optimizer, 
     scaler = torch.amp.GradScaler('cuda', enabled=cuda and dtype == torch.float16)
     memory_format = torch.channels_last if cuda else torch.contiguous_format
     model.train()
-    total, n = 0.0, 0
-    for i, (x, y) in enumerate(tqdm(loader, desc=f'train {epoch}', disable=not progress, leave=False)):
+    total, n = torch.zeros((), device=device), 0
+    for i, (x, y) in enumerate(tqdm(batches, desc=f'train {epoch}', disable=not progress, leave=False)):
+        if labels is not None: y = labels[y]
         x, y = x.to(device, non_blocking=True, memory_format=memory_format), y.to(device, non_blocking=True)
         with torch.autocast(device.type, dtype=dtype, enabled=cuda):
             loss = nn.functional.cross_entropy(model(x), y)
-        if not torch.isfinite(loss):
-            raise FloatingPointError(f"the loss is {loss.item()} at epoch {epoch}, batch {i}: training diverged; lower lr "
-                                     f"(now {optimizer.param_groups[0]['lr']}) and resume from the last checkpoint")
         optimizer.zero_grad(set_to_none=True); top_optimizer.zero_grad(set_to_none=True)
         scaler.scale(loss).backward()
         scaler.step(optimizer); scaler.step(top_optimizer); scaler.update()
-        total += loss.item() * len(y); n += len(y)
-    return total / n
+        total += loss.detach() * len(y); n += len(y)
+        if (i + 1) % check_every == 0: _check_finite(total, epoch, i, optimizer)
+    _check_finite(total, epoch, i, optimizer)
+    return total.item() / n
+
+def _check_finite(total, epoch, i, optimizer):
+    if not torch.isfinite(total):
+        raise FloatingPointError(f"the loss became {total.item()} at epoch {epoch} by batch {i}: training diverged; lower lr "
+                                 f"(now {optimizer.param_groups[0]['lr']}) and resume from the last checkpoint")
 
 # %% ../nbs/08_train.ipynb #7d498e01
+class _Order(Sampler):
+    "The order of the next pass, set before each pass."
+    def __init__(self): self.indices = np.zeros(0, dtype=np.int64)
+    def __iter__(self): return iter(self.indices.tolist())
+    def __len__(self): return len(self.indices)
+
+class LoaderView:
+    "A data set under `transform`, in batches of (images, image indices) from workers that persist across passes."
+    def __init__(self, dataset, transform, batch_size: int, workers: int = 0, pin_memory: bool = False):
+        self.n, self.order = len(dataset), _Order()
+        self.loader = DataLoader(PseudoLabelDataset(dataset, transform, np.arange(self.n)), batch_size=batch_size,
+                                 sampler=self.order, num_workers=workers, pin_memory=pin_memory, persistent_workers=workers > 0)
+    def __len__(self): return self.n
+    def batches(self, batch_size=None, # fixed when the view is made (kept for the common interface)
+                indices=None, rank: int = 0, world: int = 1, seed: int = 0): # seed: augmentations draw from torch's RNG here
+        "One pass over `indices` (default: all, in order); with `world` > 1, this rank's share of each batch."
+        self.order.indices = (np.arange(self.n) if indices is None else np.asarray(indices))[rank::world]
+        return self.loader
+
+# %% ../nbs/08_train.ipynb #b439c026
 def _json_ready(d): return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in d.items()}
 
 def format_log(log: dict) -> str:
@@ -120,7 +147,7 @@ def format_log(log: dict) -> str:
     return ' '.join(f'{k}={v:.4g}' if isinstance(v, float) else f'{k}={v}' for k, v in log.items())
 
 class DeepCluster:
-    "A DeepCluster run on `dataset` (PIL images): network, optimiser, assignments, history and checkpoints."
+    "A DeepCluster run on `dataset` (PIL images, or `DeviceImages`): network, optimiser, assignments, history, checkpoints."
     def __init__(self, dataset, cfg: DeepClusterConfig, run_dir: str | Path | None = None,
                  labels=None, # true labels, only to score the clusters (None: the data set's `targets`, if any)
                  resume: bool = True, # continue the run found in run_dir (False: refuse to touch it)
@@ -161,12 +188,22 @@ class DeepCluster:
     @property
     def checkpoint_path(self) -> Path: return self.run_dir / 'checkpoint.pt'
 
+    rank, world = 0, 1   # this process's place among the processes of the run (notebook 11)
+
+    def views(self):
+        "The clustering and the training view of the data, made on first use (a data set may bring its own)."
+        if not hasattr(self, '_views'):
+            cfg, pin = self.cfg, self.device.type == 'cuda'
+            self._views = (self.dataset.views(cfg.input_size) if hasattr(self.dataset, 'views') else
+                           (LoaderView(self.dataset, clustering_transform(cfg.input_size), 2 * cfg.batch_size, cfg.workers, pin),
+                            LoaderView(self.dataset, training_transform(cfg.input_size), cfg.batch_size // self.world, cfg.workers, pin)))
+        return self._views
+
     def cluster(self, timer: Timer):
         "Steps 1-3: features of every image, PCA-whitened, clustered; returns the k-means result."
         cfg = self.cfg
-        x = features_pca(self.model, PseudoLabelDataset(self.dataset, clustering_transform(cfg.input_size)), dim=cfg.pca_dim,
-                         backend=cfg.pca_backend, memory_budget=cfg.memory_budget, seed=cfg.seed + self.epoch, timer=timer,
-                         batch_size=cfg.batch_size, num_workers=cfg.workers, progress=self.progress)
+        x = features_pca(self.model, self.views()[0], dim=cfg.pca_dim, backend=cfg.pca_backend, memory_budget=cfg.memory_budget,
+                         seed=cfg.seed + self.epoch, timer=timer, batch_size=2 * cfg.batch_size, progress=self.progress)
         with timer('kmeans'): return run_kmeans(x, cfg.k, niter=cfg.kmeans_iters, backend=cfg.kmeans_backend, device=self.device)
 
     def train(self, assignments, timer: Timer) -> float:
@@ -174,10 +211,11 @@ class DeepCluster:
         cfg = self.cfg
         top = fresh_top_layer(self.model, cfg.k)
         top_optimizer = torch.optim.SGD(top.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-        loader = DataLoader(PseudoLabelDataset(self.dataset, training_transform(cfg.input_size), assignments),
-                            batch_size=cfg.batch_size, sampler=UniformClusterSampler(assignments, seed=cfg.seed + self.epoch),
-                            num_workers=cfg.workers, pin_memory=self.device.type == 'cuda')
-        with timer('train'): return train_epoch(self.model, loader, self.optimizer, top_optimizer, self.epoch, self.progress)
+        order = UniformClusterSampler(assignments, seed=cfg.seed + self.epoch).indices
+        batches = self.views()[1].batches(cfg.batch_size, order, self.rank, self.world, seed=cfg.seed + self.epoch)
+        with timer('train'):
+            return train_epoch(self.model, batches, self.optimizer, top_optimizer, torch.as_tensor(assignments, dtype=torch.long),
+                               self.epoch, self.progress)
 
     def step(self) -> dict:
         "One DeepCluster epoch; returns (and records) its log entry, and writes the checkpoint."
