@@ -20,10 +20,10 @@ from torchvision.transforms import v2
 
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'SHAPES', 'IMG_EXTENSIONS', 'CIFAR10_TRAIN', 'VAL_SEED_OFFSET',
-           'clustering_transform', 'training_transform', 'denormalize', 'show_images', 'render_shape', 'make_shapes',
-           'ImageArrayDataset', 'shapes_dataset', 'check_image_folder', 'load_rgb', 'image_folder', 'CIFAR10Files',
-           'cifar10', 'save_image_folder', 'save_cifar_pickles', 'get_dataset', 'LabelledSubset', 'per_class_indices',
-           'PseudoLabelDataset']
+           'clustering_transform', 'crop_scale', 'training_transform', 'denormalize', 'show_images', 'render_shape',
+           'make_shapes', 'ImageArrayDataset', 'shapes_dataset', 'check_image_folder', 'load_rgb', 'image_folder',
+           'CIFAR10Files', 'cifar10', 'save_image_folder', 'save_cifar_pickles', 'get_dataset', 'LabelledSubset',
+           'per_class_indices', 'PseudoLabelDataset']
 
 # %% ../nbs/01_data.ipynb #98517985
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -38,11 +38,15 @@ def clustering_transform(size: int = 224, # side of the centre crop; the resize 
     return v2.Compose([v2.ToImage(), v2.Resize(round(size * 256 / 224), antialias=True), v2.CenterCrop(size),
                        *_to_normalized_tensor()])
 
+def crop_scale(size: int) -> tuple[float, float]:
+    "Range of the random crop's area, as a share of the image: the paper's (0.08, 1) from 128 px, (0.25, 1) below."
+    return (0.08, 1.0) if size >= 128 else (0.25, 1.0)
+
 def training_transform(size: int = 224, # side of the random crop
-                       scale: tuple[float, float] | None = None, # crop area range; None: (0.08, 1) from 128 px, else (0.25, 1)
+                       scale: tuple[float, float] | None = None, # crop area range; None: `crop_scale(size)`
                       ) -> v2.Compose:
     "The view used to train on pseudo-labels: random resized crop, horizontal flip, normalise."
-    scale = scale or ((0.08, 1.0) if size >= 128 else (0.25, 1.0))
+    scale = scale or crop_scale(size)
     return v2.Compose([v2.ToImage(), v2.RandomResizedCrop(size, scale=scale, antialias=True),
                        v2.RandomHorizontalFlip(), *_to_normalized_tensor()])
 
