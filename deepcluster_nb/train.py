@@ -214,8 +214,12 @@ class DeepCluster:
         order = UniformClusterSampler(assignments, seed=cfg.seed + self.epoch).indices
         batches = self.views()[1].batches(cfg.batch_size, order, self.rank, self.world, seed=cfg.seed + self.epoch)
         with timer('train'):
-            return train_epoch(self.model, batches, self.optimizer, top_optimizer, torch.as_tensor(assignments, dtype=torch.long),
-                               self.epoch, self.progress)
+            return train_epoch(self.training_model(), batches, self.optimizer, top_optimizer,
+                               torch.as_tensor(assignments, dtype=torch.long), self.epoch, self.progress)
+
+    def training_model(self) -> nn.Module:
+        "The module the training epoch runs: the network itself here; notebook 11 wraps it for several GPUs."
+        return self.model
 
     def step(self) -> dict:
         "One DeepCluster epoch; returns (and records) its log entry, and writes the checkpoint."
