@@ -77,7 +77,7 @@ class DistributedDeepCluster(DeepCluster):
         cfg, n = self.cfg, len(self.dataset)
         mine = np.array_split(np.arange(n), self.world)[self.rank]
         with timer('features'):
-            f = torch.from_numpy(compute_features(self.model, self.views()[0], batch_size=2 * cfg.batch_size, indices=mine,
+            f = torch.from_numpy(compute_features(self.model, self.views()[0], batch_size=self.feature_batch_size, indices=mine,
                                                   progress=self.progress)).to(self.device)
         with timer('pca'):
             check_features(f)

@@ -51,7 +51,7 @@ def compute_features(model: nn.Module, dataset, # yields (image tensor, label); 
     with feature_extractor(model):
         for x, _ in tqdm(loader, desc='features', disable=not progress, leave=False):
             with torch.autocast(device.type, enabled=device.type == 'cuda'):
-                f = model(x.to(device, non_blocking=True))
+                f = model(x.to(device, non_blocking=True, memory_format=torch.channels_last))
             f = f.float()
             if project is not None: f = project(f)
             if out is None: out = np.empty((n, f.shape[1]), dtype=np.float32)

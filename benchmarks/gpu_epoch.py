@@ -1,0 +1,129 @@
+#!/usr/bin/env python
+"""One DeepCluster epoch at ImageNet size on a CUDA card, and what it implies for the paper's 500 epochs.
+
+A prepared check for a GPU machine (under 5 minutes on one modern card). On a synthetic ImageNet-sized subset
+(N random 256×256 images held on the GPU, AlexNet-BN with Sobel at 224 px, the paper's settings) it measures,
+with the kit's own functions:
+
+- the features pass (clustering view, inference mode, AMP) and the training pass (training view, AMP,
+  channels-last), in images per second;
+- PCA (4096 → 256, whitened) of the N features, and k-means with k = 10,000 on random 256-d rows;
+- JPEG decoding of ImageNet-like photos (about 500×375): PIL on one CPU core vs `torchvision.io.decode_jpeg`
+  on the GPU, in batches.
+
+It then projects one epoch of ImageNet (1,281,167 images): each pass at the slower of the network and the
+decoder (GPU decoding when it is faster than the machine's CPU cores), PCA and k-means scaled linearly in N;
+and prints a one-line summary with the card's name. Goal: 500 epochs in under 24 hours (the paper: about 12
+days on a P100).
+
+    python benchmarks/gpu_epoch.py                              # on a CUDA machine
+    python benchmarks/gpu_epoch.py --device cpu --n 64 --quick  # the same code on the CPU, tiny (a test)
+"""
+import argparse
+import io
+import os
+import time
+
+import numpy as np
+import torch
+from PIL import Image
+
+from deepcluster_nb.core import get_device, set_seed
+from deepcluster_nb.data import ImageArrayDataset
+from deepcluster_nb.fast import DeviceImages
+from deepcluster_nb.features import compute_features
+from deepcluster_nb.kmeans import run_kmeans
+from deepcluster_nb.models import get_model
+from deepcluster_nb.pca import WhitenedPCA
+from deepcluster_nb.sampler import UniformClusterSampler
+from deepcluster_nb.train import DeepClusterConfig, body_optimizer, fresh_top_layer, train_epoch
+
+IMAGENET = 1_281_167
+
+
+def timed(device, f):
+    "Seconds of f() with the device synchronised before and after, and its result."
+    if device.type == 'cuda': torch.cuda.synchronize()
+    t = time.perf_counter(); r = f()
+    if device.type == 'cuda': torch.cuda.synchronize()
+    return time.perf_counter() - t, r
+
+
+def jpegs(m, rng):
+    "`m` ImageNet-like JPEGs (500×375, smooth content plus noise, quality 90) as bytes."
+    out = []
+    for _ in range(m):
+        base = rng.integers(0, 256, (12, 16, 3), dtype=np.uint8)
+        img = Image.fromarray(base).resize((500, 375), Image.BICUBIC)
+        noisy = np.clip(np.asarray(img, dtype=np.int16) + rng.integers(-20, 21, (375, 500, 3)), 0, 255).astype(np.uint8)
+        buf = io.BytesIO(); Image.fromarray(noisy).save(buf, 'JPEG', quality=90); out.append(buf.getvalue())
+    return out
+
+
+def decode_rates(device, m, rng):
+    "Images per second: PIL decode on one CPU core, and batched decode_jpeg on `device`."
+    from torchvision.io import decode_jpeg
+    files = jpegs(m, rng)
+    t_pil, _ = timed(device, lambda: [Image.open(io.BytesIO(b)).convert('RGB') for b in files])
+    data = [torch.frombuffer(bytearray(b), dtype=torch.uint8) for b in files]
+    decode_jpeg(data[:4], device=device)                                  # warm-up (loads the decoder)
+    t_dev, _ = timed(device, lambda: decode_jpeg(data, device=device))
+    return m / t_pil, m / t_dev
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--n', type=int, default=10_000, help='synthetic images (256×256) held on the device')
+    p.add_argument('--kmeans-n', type=int, default=200_000, help='rows for the k-means timing')
+    p.add_argument('--k', type=int, default=10_000)
+    p.add_argument('--jpegs', type=int, default=512)
+    p.add_argument('--device', default=None)
+    p.add_argument('--quick', action='store_true', help='tiny sizes everywhere: checks the code, measures nothing useful')
+    a = p.parse_args(argv)
+    if a.quick: a.kmeans_n, a.k, a.jpegs = 2000, 20, 8
+    device = get_device(a.device)
+    name = torch.cuda.get_device_name(device) if device.type == 'cuda' else f'CPU ({os.cpu_count()} cores)'
+    set_seed(0)
+    rng = np.random.default_rng(0)
+    cfg = DeepClusterConfig(k=a.k if a.k <= a.n else 10, batch_size=min(256, a.n), device=str(device))
+    images = rng.integers(0, 256, (a.n, 256, 256, 3), dtype=np.uint8)
+    cview, tview = DeviceImages(ImageArrayDataset(images, np.zeros(a.n, int), ['x']), device).views(224)
+    del images
+    model = get_model('alexnet', num_classes=cfg.k).to(device, memory_format=torch.channels_last)
+    opt = body_optimizer(model, cfg)
+
+    compute_features(model, cview, batch_size=2 * cfg.batch_size, indices=range(min(a.n, 512)), progress=False)   # warm-up
+    t_feat, f = timed(device, lambda: compute_features(model, cview, batch_size=2 * cfg.batch_size, progress=False))
+    f = torch.from_numpy(f).to(device)
+    t_pca, _ = timed(device, lambda: WhitenedPCA(256, 'torch').fit(f).transform(f))
+    labels = torch.as_tensor(rng.integers(0, cfg.k, a.n))
+    order = UniformClusterSampler(labels.numpy(), seed=0).indices
+    top_opt = torch.optim.SGD(fresh_top_layer(model, cfg.k).parameters(), lr=cfg.lr)
+    train = lambda idx: train_epoch(model, tview.batches(cfg.batch_size, idx, seed=0), opt, top_opt, labels, progress=False)
+    train(order[:min(a.n, 512)])                                                                            # warm-up
+    t_train, _ = timed(device, lambda: train(order))
+    x = rng.standard_normal((a.kmeans_n, 256)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    t_km, km = timed(device, lambda: run_kmeans(x, a.k, niter=cfg.kmeans_iters, device=device))
+    pil_rate, dev_rate = decode_rates(device, a.jpegs, rng)
+
+    feat_rate, train_rate = a.n / t_feat, a.n / t_train
+    cpu_decode = pil_rate * (os.cpu_count() or 1)                       # all cores decoding, at best
+    decode = max(cpu_decode, dev_rate) if device.type == 'cuda' else cpu_decode
+    s = IMAGENET / a.n
+    epoch = (IMAGENET / min(feat_rate, decode) + IMAGENET / min(train_rate, decode)
+             + t_pca * s + t_km * IMAGENET / a.kmeans_n)
+    print(f"features pass {feat_rate:,.0f} img/s; training pass {train_rate:,.0f} img/s; features/train time "
+          f"{t_feat / t_train:.2f}x; PCA of {a.n} rows {t_pca:.2f} s; k-means k={a.k} on {a.kmeans_n} rows "
+          f"{t_km:.2f} s ({km.backend})")
+    print(f"JPEG decode: PIL {pil_rate:,.0f} img/s per core (x{os.cpu_count()} cores = {cpu_decode:,.0f}); "
+          f"decode_jpeg on {device.type} {dev_rate:,.0f} img/s")
+    print(f"projected ImageNet epoch: features {IMAGENET / min(feat_rate, decode) / 60:.1f} min, training "
+          f"{IMAGENET / min(train_rate, decode) / 60:.1f} min, PCA {t_pca * s / 60:.1f} min, k-means "
+          f"{t_km * IMAGENET / a.kmeans_n / 60:.1f} min")
+    print(f"SUMMARY {name}: {train_rate:,.0f} train img/s, {feat_rate:,.0f} feature img/s, ImageNet epoch "
+          f"{epoch / 60:.1f} min, 500 epochs {500 * epoch / 3600:.1f} h (goal < 24 h)")
+
+
+if __name__ == '__main__':
+    main()
