@@ -11,7 +11,7 @@ TORCH  ?= torch==2.14.1 torchvision==0.29.1
 FAISS  ?= faiss-cpu
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test test-slow export clean-nbs
+.PHONY: install demo test test-slow export docs readme student
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
@@ -31,7 +31,9 @@ test: install
 	$(BIN)/nbdev-export
 	git diff --exit-code --stat -- deepcluster_nb || (echo "deepcluster_nb/ differs from the notebooks: run nbdev-export and commit" && exit 1)
 	test -z "$$(git status --porcelain -- deepcluster_nb)" || (git status --short -- deepcluster_nb; echo "untracked exports: commit them" && exit 1)
+	$(BIN)/python docs/make_readme.py --check
 	$(BIN)/nbdev-test --n-workers 2 --timing
+	$(MAKE) docs
 	$(BIN)/python -m pytest -n 2 -q
 
 test-slow: install
@@ -39,3 +41,18 @@ test-slow: install
 
 export: install
 	$(BIN)/nbdev-export && $(BIN)/nbdev-clean
+
+# The offline docs site (Sphinx + myst-nb) in _site/html/: warnings are errors (broken links, missing images), and a
+# notebook saved with an error fails it. EXECUTE=force re-runs the lesson notebooks first (nbdev-docs needs quarto).
+EXECUTE ?= off
+docs: install
+	EXECUTE=$(EXECUTE) $(BIN)/sphinx-build -W --keep-going -q -b html -c docs nbs _site/html
+	@echo "docs: open _site/html/index.html"
+
+# README.md from nbs/index.ipynb (nbdev-readme does the same where quarto is installed)
+readme: install
+	$(BIN)/python docs/make_readme.py
+
+# copies of the notebooks without the exercise solutions, to hand out
+student: install
+	$(BIN)/python docs/student.py --out student

@@ -35,7 +35,8 @@ def time_split(data, cfg, epochs):
 
 def loop_overhead(cfg, n_batches, repeat, device):
     "Best seconds of the bare loop and of `train_epoch` over the same in-memory batches (channels-last, as the kit runs), alternated."
-    model = get_model('alexnet', input_size=cfg.input_size, width=cfg.width, hidden=cfg.hidden, num_classes=cfg.k).to(device, memory_format=torch.channels_last)
+    model = get_model('alexnet', input_size=cfg.input_size, width=cfg.width, hidden=cfg.hidden, num_classes=cfg.k)
+    model = model.to(device, memory_format=torch.channels_last)
     g = torch.Generator().manual_seed(0)
     batches = [(torch.randn(cfg.batch_size, 3, cfg.input_size, cfg.input_size, generator=g).to(device, memory_format=torch.channels_last),
                 torch.randint(0, cfg.k, (cfg.batch_size,), generator=g).to(device)) for _ in range(n_batches)]

@@ -11,13 +11,15 @@ import math
 import numpy as np
 import torch
 from torch.nn import functional as F
+from torch.utils.data import DataLoader, Dataset
+from torchvision.io import ImageReadMode, decode_image, decode_jpeg, read_file
 from torchvision.ops import roi_align
 
 from .core import get_device
 from .data import IMAGENET_MEAN, IMAGENET_STD, crop_scale
 
 # %% auto #0
-__all__ = ['images_tensor', 'normalize', 'clustering_view', 'crop_boxes', 'training_view', 'DeviceImages']
+__all__ = ['images_tensor', 'normalize', 'clustering_view', 'crop_boxes', 'training_view', 'DeviceImages', 'JpegImages']
 
 # %% ../nbs/10_fast_data.ipynb #95811543
 def images_tensor(dataset) -> torch.Tensor:
@@ -49,12 +51,14 @@ def clustering_view(x: torch.Tensor, size: int) -> torch.Tensor:
     return normalize(x[..., top:top + size, left:left + size])
 
 # %% ../nbs/10_fast_data.ipynb #016cbcad
-def crop_boxes(n: int, h: int, w: int, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3), generator=None) -> torch.Tensor:
-    "`n` random resized crop boxes (x1, y1, x2, y2) in an h×w image: area share in `scale`, aspect ratio in `ratio`."
-    u = torch.rand(n, 4, generator=generator)
+def crop_boxes(u: torch.Tensor, # n×4 uniform draws in [0, 1), one row per image
+               h, w, # image sides: numbers, or n-tensors when the sizes differ
+               scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3)) -> torch.Tensor:
+    "Random resized crop boxes (x1, y1, x2, y2): area share in `scale`, aspect ratio in `ratio`, clamped to the image."
     area = h * w * (scale[0] + (scale[1] - scale[0]) * u[:, 0])
     r = torch.exp(math.log(ratio[0]) + (math.log(ratio[1]) - math.log(ratio[0])) * u[:, 1])
-    cw, ch = (area * r).sqrt().clamp(max=w), (area / r).sqrt().clamp(max=h)
+    cw = torch.minimum((area * r).sqrt(), torch.as_tensor(w, dtype=area.dtype))
+    ch = torch.minimum((area / r).sqrt(), torch.as_tensor(h, dtype=area.dtype))
     x1, y1 = (w - cw) * u[:, 2], (h - ch) * u[:, 3]
     return torch.stack([x1, y1, x1 + cw, y1 + ch], 1)
 
@@ -88,9 +92,51 @@ class _DeviceView:
         for s in range(0, len(order), batch_size):
             idx = order[s:s + batch_size]
             if self.train:
-                boxes, flips = crop_boxes(len(idx), h, w, crop_scale(self.size), generator=g), torch.rand(len(idx), generator=g) < 0.5
+                u = torch.rand(len(idx), 5, generator=g)[rank::world]      # the whole batch's draws, this rank's rows
                 idx = idx[rank::world]
-                yield training_view(self.images[idx.to(self.images.device)], boxes[rank::world], flips[rank::world], self.size), idx
+                yield training_view(self.images[idx.to(self.images.device)], crop_boxes(u[:, :4], h, w, crop_scale(self.size)),
+                                    u[:, 4] < 0.5, self.size), idx
             else:
                 idx = idx[rank::world]
                 yield clustering_view(self.images[idx.to(self.images.device)], self.size), idx
+
+# %% ../nbs/10_fast_data.ipynb #6d494a22
+class _Files(Dataset):
+    "The bytes of each file, with its index."
+    def __init__(self, paths): self.paths = paths
+    def __len__(self): return len(self.paths)
+    def __getitem__(self, i): return read_file(self.paths[i]), i
+
+def _as_lists(batch): return [b for b, _ in batch], torch.tensor([i for _, i in batch])
+
+class JpegImages:
+    "An ImageFolder tree whose JPEGs are read by DataLoader workers and decoded on the device, in batches, for both views."
+    def __init__(self, dataset, # an ImageFolder (e.g. from `image_folder`): its `samples` and `targets` are used
+                 device=None, workers: int = 4):
+        self.paths, self.targets = [p for p, _ in dataset.samples], dataset.targets
+        self.device, self.workers = get_device(device), workers
+    def __len__(self): return len(self.paths)
+    def views(self, size: int): return _JpegView(self, size, train=False), _JpegView(self, size, train=True)
+
+    def decode(self, data: list[torch.Tensor]) -> list[torch.Tensor]:
+        "3×H×W uint8 RGB images on the device from encoded files."
+        try: return decode_jpeg(data, mode=ImageReadMode.RGB, device=self.device)
+        except RuntimeError: return [decode_image(d, mode=ImageReadMode.RGB).to(self.device) for d in data]
+
+class _JpegView:
+    def __init__(self, images, size, train): self.images, self.size, self.train = images, size, train
+    def __len__(self): return len(self.images)
+    def batches(self, batch_size: int, indices=None, rank: int = 0, world: int = 1, seed: int = 0):
+        "One pass over `indices` (default: all, in order); with `world` > 1, this rank's share of each batch."
+        order = np.arange(len(self)) if indices is None else np.asarray(indices)
+        files = DataLoader(_Files(self.images.paths), batch_size=batch_size // world, sampler=order[rank::world].tolist(),
+                           num_workers=self.images.workers, collate_fn=_as_lists)
+        g = torch.Generator().manual_seed(seed)
+        for s, (data, idx) in zip(range(0, len(order), batch_size), files):
+            imgs = self.images.decode(data)
+            if self.train:
+                u = torch.rand(len(order[s:s + batch_size]), 5, generator=g)[rank::world]
+                views = [training_view(im[None], crop_boxes(u[j:j + 1, :4], im.shape[1], im.shape[2], crop_scale(self.size)),
+                                       u[j:j + 1, 4] < 0.5, self.size) for j, im in enumerate(imgs)]
+            else: views = [clustering_view(im[None], self.size) for im in imgs]
+            yield torch.cat(views), idx

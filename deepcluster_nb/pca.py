@@ -47,8 +47,8 @@ class WhitenedPCA:
         else:
             x = torch.as_tensor(x, dtype=torch.float32)
             mean = x.mean(0)
-            xc = x - mean
-            self._from_covariance(mean, (xc.T @ xc / n).double(), dim)
+            scatter = sum(c.T @ c for c in (part - mean for part in x.split(8192)))  # centred in chunks: no copy of x
+            self._from_covariance(mean, (scatter / n).double(), dim)
         return self
 
     def fit_moments(self, total, scatter, n: int): # float64 row sum (D) and scatter matrix xᵀx (D×D) of n rows

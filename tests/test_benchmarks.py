@@ -21,3 +21,19 @@ def test_kmeans_bench_runs():
 def test_pca_bench_runs():
     out = bench('pca_bench.py', '--n', '2000', '--d', '256', '--dim', '32')
     assert 'torch / faiss time' in out and 'row cosine similarities agree' in out
+
+
+def test_epoch_bench_runs():
+    out = bench('epoch_bench.py', '--n-per-class', '20', '--width', '0.25', '--hidden', '64', '--k', '10', '--batch-size', '32',
+                '--workers', '0', '--repeat', '1')
+    assert 'DataLoader (0 workers)' in out and 'GPU-resident (device)' in out and 'throughput ratio' in out
+
+
+def test_memory_bench_runs():
+    out = bench('memory_bench.py', '--n', '6000')
+    assert 'in memory' in out and 'streaming' in out and 'x the matrix' in out
+
+
+def test_gpu_epoch_runs_on_cpu():
+    out = bench('gpu_epoch.py', '--device', 'cpu', '--n', '16', '--quick')
+    assert 'SUMMARY CPU' in out and 'projected ImageNet epoch' in out and '500 epochs' in out
