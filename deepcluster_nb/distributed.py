@@ -6,7 +6,7 @@ Docs: https://deepcluster-nb.github.io/deepcluster_nb/distributed.html.md"""
 
 # %% ../nbs/11_distributed.ipynb #9946710c
 from __future__ import annotations
-import argparse, os, sys
+import argparse, os
 from dataclasses import fields
 from pathlib import Path
 
@@ -135,4 +135,4 @@ def main(argv=None):
         if rank == 0: print(format_log(log), flush=True)
     dist.destroy_process_group()
 
-if __name__ == '__main__' and 'ipykernel' not in sys.modules: main()
+if __name__ == '__main__' and '__file__' in globals(): main()     # run as a module, not in a notebook
