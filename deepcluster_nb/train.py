@@ -165,7 +165,7 @@ class DeepCluster:
         self.model = get_model(cfg.arch, sobel=cfg.sobel, num_classes=cfg.k, input_size=cfg.input_size,
                                width=cfg.width, hidden=cfg.hidden).to(self.device, memory_format=torch.channels_last)
         self.optimizer = body_optimizer(self.model, cfg)
-        self.epoch, self.assignments, self.history = 0, None, []
+        self.epoch, self.assignments, self.history, self._views = 0, None, [], None
         if self.run_dir is not None: self._open_run_dir(resume, overwrite)
 
     def _open_run_dir(self, resume, overwrite):
@@ -196,7 +196,7 @@ class DeepCluster:
 
     def views(self):
         "The clustering and the training view of the data, made on first use (a data set may bring its own)."
-        if not hasattr(self, '_views'):
+        if self._views is None:
             cfg, pin = self.cfg, self.device.type == 'cuda'
             self._views = (self.dataset.views(cfg.input_size) if hasattr(self.dataset, 'views') else
                            (LoaderView(self.dataset, clustering_transform(cfg.input_size), self.feature_batch_size, cfg.workers, pin),
@@ -253,6 +253,7 @@ class DeepCluster:
         for _ in range(self.epoch, epochs or self.cfg.epochs):
             log = self.step()
             if self.progress: print(format_log(log))
+        self._views = None                  # the DataLoader workers exit; the next step starts new ones
         return self.history
 
     def save(self) -> Path:
