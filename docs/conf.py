@@ -2,8 +2,8 @@
 
 nbdev-docs renders the same notebooks through quarto where quarto is installed; this build needs only Python
 packages from the registry. It fails (warnings are errors, `-W`) on a broken internal link, a missing image, or a
-notebook whose saved outputs hold an error; `make docs EXECUTE=force` re-runs every notebook and fails on the first
-cell that raises.
+notebook whose saved outputs hold an error; `make docs EXECUTE=force` re-runs every lesson notebook (the experiments
+80 and 90 are papermill's) and fails on the first cell that raises.
 """
 import json
 import os

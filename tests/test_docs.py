@@ -1,6 +1,7 @@
 """The course tooling: README.md from nbs/index.ipynb, student copies without solutions, and a docs build that fails on
 broken links and on notebooks saved with errors."""
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -34,18 +35,23 @@ def test_student_copies_hide_every_solution(tmp_path):
 
 
 def notebook(*cells):
-    return {'cells': list(cells), 'metadata': {'kernelspec': {'name': 'python3', 'display_name': 'python3', 'language': 'python'}},
+    kernel = {'name': 'python3', 'display_name': 'python3', 'language': 'python'}
+    return {'cells': [{**c, 'id': f'c{i}'} for i, c in enumerate(cells)], 'metadata': {'kernelspec': kernel},
             'nbformat': 4, 'nbformat_minor': 5}
 
 
 def md(text): return {'cell_type': 'markdown', 'metadata': {}, 'source': text}
 
 
-def build(src, tmp_path, *pages):
+def code(source): return {'cell_type': 'code', 'execution_count': None, 'metadata': {}, 'source': source, 'outputs': []}
+
+
+def build(src, tmp_path, *pages, execute='off'):
     src.mkdir()
     for name, nb in pages: (src / name).write_text(json.dumps(notebook(*nb)))
     return subprocess.run([str(Path(sys.executable).parent / 'sphinx-build'), '-W', '--keep-going', '-q', '-b', 'html',
-                           '-c', str(ROOT / 'docs'), str(src), str(tmp_path / 'site')], capture_output=True, text=True)
+                           '-c', str(ROOT / 'docs'), str(src), str(tmp_path / 'site')], capture_output=True, text=True,
+                          env={**os.environ, 'EXECUTE': execute})
 
 
 def test_docs_build_passes_with_good_links(tmp_path):
@@ -65,3 +71,12 @@ def test_docs_build_fails_on_saved_error(tmp_path):
            'outputs': [{'output_type': 'error', 'ename': 'ZeroDivisionError', 'evalue': 'division by zero', 'traceback': []}]}
     r = build(tmp_path / 'src', tmp_path, ('index.ipynb', [md('# Home'), err]))
     assert r.returncode != 0 and 'saved with an error (ZeroDivisionError' in r.stderr
+
+
+def test_docs_build_executes_and_fails_on_a_raising_cell(tmp_path):
+    ok = build(tmp_path / 'ok', tmp_path, ('index.ipynb', [md('# Home'), code('print(6 * 7)')]), ('01_x.ipynb', [md('# Lesson')]),
+               execute='force')
+    assert ok.returncode == 0, ok.stderr
+    assert '42' in (tmp_path / 'site' / 'index.html').read_text()
+    bad = build(tmp_path / 'bad', tmp_path, ('index.ipynb', [md('# Home'), code('1 / 0')]), execute='force')
+    assert bad.returncode != 0 and 'ExecutionError' in bad.stderr and 'index.ipynb' in bad.stderr
