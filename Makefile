@@ -33,7 +33,7 @@ test: install
 	test -z "$$(git status --porcelain -- deepcluster_nb)" || (git status --short -- deepcluster_nb; echo "untracked exports: commit them" && exit 1)
 	$(BIN)/python docs/make_readme.py --check
 	$(BIN)/nbdev-test --n-workers 2 --timing
-	$(MAKE) docs
+	$(SPHINX)
 	$(BIN)/python -m pytest -n 2 -q
 
 test-slow: install
@@ -45,8 +45,9 @@ export: install
 # The offline docs site (Sphinx + myst-nb) in _site/html/: warnings are errors (broken links, missing images), and a
 # notebook saved with an error fails it. EXECUTE=force re-runs the lesson notebooks first (nbdev-docs needs quarto).
 EXECUTE ?= off
+SPHINX  = EXECUTE=$(EXECUTE) $(BIN)/sphinx-build -W --keep-going -q -b html -c docs nbs _site/html
 docs: install
-	EXECUTE=$(EXECUTE) $(BIN)/sphinx-build -W --keep-going -q -b html -c docs nbs _site/html
+	$(SPHINX)
 	@echo "docs: open _site/html/index.html"
 
 # README.md from nbs/index.ipynb (nbdev-readme does the same where quarto is installed)
