@@ -84,8 +84,11 @@ def l2_normalize(x):
 
 def moments(x): # N×D rows (array or tensor)
     "Row sum and scatter matrix xᵀx in float64, on x's device: summed over shards they fit `WhitenedPCA.fit_moments`."
-    x = torch.as_tensor(x).double()
-    return x.sum(0), x.T @ x
+    total = scatter = 0
+    for part in torch.as_tensor(x).split(8192):          # float64 a chunk at a time: no float64 copy of x
+        part = part.double()
+        total, scatter = total + part.sum(0), scatter + part.T @ part
+    return total, scatter
 
 def preprocess_features(x, dim: int = 256, backend: str = 'faiss') -> np.ndarray:
     "The official preprocessing: PCA to `dim` with whitening, then L2-normalise each row."
