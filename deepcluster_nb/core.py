@@ -6,7 +6,7 @@ Docs: https://deepcluster-nb.github.io/deepcluster_nb/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #2138047d
 from __future__ import annotations
-import json, os, random, time, tempfile
+import json, os, random, shutil, socket, time, tempfile
 from collections import defaultdict
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,8 +15,8 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['in_test', 'as_list', 'get_device', 'set_seed', 'rng_state', 'set_rng_state', 'Timer', 'atomic_write', 'atomic_save',
-           'atomic_write_json']
+__all__ = ['in_test', 'as_list', 'get_device', 'set_seed', 'rng_state', 'set_rng_state', 'Timer', 'DiskFullError', 'atomic_write',
+           'atomic_save', 'atomic_write_json', 'take_lock']
 
 # %% ../nbs/00_core.ipynb #d5a4b3db
 def in_test() -> bool:
@@ -25,8 +25,8 @@ def in_test() -> bool:
 
 # %% ../nbs/00_core.ipynb #1c188a51
 def as_list(value, name: str, kind=int) -> list:
-    "A list parameter as a list of `kind`: from a list/tuple, or from text like '5,10' or '[5, 10]'."
-    items = value.strip().strip('[]').split(',') if isinstance(value, str) else value
+    "A list parameter as a list of `kind`: from a list/tuple, text like '5,10' or '[5, 10]', or one value (`-p ks 3`)."
+    items = value.strip().strip('[]').split(',') if isinstance(value, str) else value if isinstance(value, (list, tuple)) else [value]
     try: out = [kind(v.strip()) if isinstance(v, str) else kind(v) for v in items if not (isinstance(v, str) and not v.strip())]
     except (TypeError, ValueError):
         raise TypeError(f"parameter {name}={value!r}: expected a list of {kind.__name__} like [5, 10] or '5,10'") from None
@@ -93,6 +93,9 @@ class Timer:
     def __repr__(self): return 'Timer(' + ', '.join(f'{k}={v:.3f}s' for k, v in self.times.items()) + ')'
 
 # %% ../nbs/00_core.ipynb #46f0f38a
+class DiskFullError(OSError):
+    "Writing a file failed (most often a full disk); the file it was to replace is unchanged."
+
 def atomic_write(path: str | Path, write, # write(f) fills the open temporary file
                  mode: str = 'wb') -> Path:
     "Write `path` through a temporary file beside it, fsync and rename, so `path` is never half-written."
@@ -105,8 +108,12 @@ def atomic_write(path: str | Path, write, # write(f) fills the open temporary fi
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, (OSError, RuntimeError)) and not isinstance(e, DiskFullError):
+            free = shutil.disk_usage(path.parent).free
+            raise DiskFullError(f"{path}: could not be written ({type(e).__name__}: {str(e).splitlines()[0]}); {free / 2**20:.0f} MiB "
+                                f"free on its disk: is it full? The previous {path.name}, if any, is unchanged") from e
         raise
     return path
 
@@ -117,3 +124,24 @@ def atomic_save(obj, path: str | Path) -> Path:
 def atomic_write_json(obj, path: str | Path) -> Path:
     "`obj` as JSON in `path`, atomically (see `atomic_write`)."
     return atomic_write(path, lambda f: json.dump(obj, f, indent=1), 'w')
+
+# %% ../nbs/00_core.ipynb #238885f7
+def _alive(pid: int) -> bool:
+    if pid <= 0: return False
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: return True
+    return True
+
+def take_lock(path: str | Path) -> Path:
+    "Hold `path` as this process's lock (host and pid inside); refuse one held by another live process, take over a stale one."
+    path, me = Path(path), f'{socket.gethostname()} {os.getpid()}'
+    try:
+        with os.fdopen(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY), 'w') as f: f.write(me)
+        return path
+    except FileExistsError: host, _, pid = path.read_text().strip().partition(' ')
+    if not host or (host == socket.gethostname() and (pid == str(os.getpid()) or not _alive(int(pid) if pid.isdigit() else 0))):
+        atomic_write(path, lambda f: f.write(me), 'w')
+        return path
+    raise RuntimeError(f"{path.parent} is in use by process {pid} on {host} ({path.name}): wait for that run to end, "
+                       f"use another directory, or delete {path} if that process is gone")

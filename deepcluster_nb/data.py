@@ -1,5 +1,5 @@
 """The two transforms of the paper, and the data sets the kit reads: ImageFolder trees (ImageNet),
-CIFAR-10, and a generated set of shapes whose true classes we know.
+CIFAR-10, a generated set of shapes whose true classes we know, and real handwritten digits.
 
 Docs: https://deepcluster-nb.github.io/deepcluster_nb/data.html.md"""
 
@@ -7,7 +7,7 @@ Docs: https://deepcluster-nb.github.io/deepcluster_nb/data.html.md"""
 
 # %% ../nbs/01_data.ipynb #ef7212c9
 from __future__ import annotations
-import pickle, warnings
+import os, pickle, warnings
 from functools import partial
 from pathlib import Path
 
@@ -19,36 +19,52 @@ from torchvision.datasets import CIFAR10, ImageFolder
 from torchvision.transforms import v2
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'SHAPES', 'IMG_EXTENSIONS', 'CIFAR10_TRAIN', 'VAL_SEED_OFFSET',
-           'clustering_transform', 'crop_scale', 'training_transform', 'denormalize', 'show_images', 'render_shape',
-           'make_shapes', 'ImageArrayDataset', 'shapes_dataset', 'check_image_folder', 'load_rgb', 'image_folder',
-           'CIFAR10Files', 'cifar10', 'save_image_folder', 'save_cifar_pickles', 'get_dataset', 'LabelledSubset',
-           'per_class_indices', 'PseudoLabelDataset']
+__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'AUGMENTS', 'SHAPES', 'DIGITS_VAL_SHARE', 'IMG_EXTENSIONS', 'CIFAR10_TRAIN',
+           'VAL_SEED_OFFSET', 'clustering_transform', 'crop_scale', 'shift_pixels', 'check_augment',
+           'training_transform', 'denormalize', 'show_images', 'render_shape', 'make_shapes', 'ImageArrayDataset',
+           'shapes_dataset', 'digits_dataset', 'check_image_folder', 'load_rgb', 'image_folder', 'CIFAR10Files',
+           'cifar10', 'save_image_folder', 'save_cifar_pickles', 'get_dataset', 'LabelledSubset', 'per_class_indices',
+           'PseudoLabelDataset']
 
 # %% ../nbs/01_data.ipynb #98517985
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
+AUGMENTS = ('paper', 'shifts', 'none')
 
 def _to_normalized_tensor():
     return [v2.ToDtype(torch.float32, scale=True), v2.Normalize(IMAGENET_MEAN, IMAGENET_STD)]
 
-def clustering_transform(size: int = 224, # side of the centre crop; the resize is size*256/224
+def clustering_transform(size: int = 224, # side of the view
+                         crop: bool = True, # resize to size·256/224, then centre crop (the paper); False: resize to size
                         ) -> v2.Compose:
     "The view used to compute features for k-means: resize, centre crop, normalise; no randomness."
-    return v2.Compose([v2.ToImage(), v2.Resize(round(size * 256 / 224), antialias=True), v2.CenterCrop(size),
+    return v2.Compose([v2.ToImage(), v2.Resize(round(size * 256 / 224) if crop else size, antialias=True), v2.CenterCrop(size),
                        *_to_normalized_tensor()])
 
+# %% ../nbs/01_data.ipynb #c1d1f305
 def crop_scale(size: int) -> tuple[float, float]:
     "Range of the random crop's area, as a share of the image: the paper's (0.08, 1) from 128 px, (0.25, 1) below."
     return (0.08, 1.0) if size >= 128 else (0.25, 1.0)
 
-def training_transform(size: int = 224, # side of the random crop
-                       scale: tuple[float, float] | None = None, # crop area range; None: `crop_scale(size)`
+def shift_pixels(size: int) -> int:
+    "Largest shift of the `'shifts'` augmentation: size/16 pixels (2 at 32 px)."
+    return max(1, size // 16)
+
+def check_augment(augment: str) -> str:
+    "Return `augment` if it names an augmentation, else raise listing them."
+    if augment not in AUGMENTS: raise ValueError(f"augment={augment!r}; choose one of {AUGMENTS}")
+    return augment
+
+def training_transform(size: int = 224, # side of the view
+                       augment: str = 'paper', # 'paper' (random resized crop), 'shifts' (±size/16 px) or 'none'
+                       flip: bool = True, # random horizontal flip (the paper); off for digits, letters, scans
+                       scale: tuple[float, float] | None = None, # 'paper': crop area range; None: `crop_scale(size)`
                       ) -> v2.Compose:
-    "The view used to train on pseudo-labels: random resized crop, horizontal flip, normalise."
-    scale = scale or crop_scale(size)
-    return v2.Compose([v2.ToImage(), v2.RandomResizedCrop(size, scale=scale, antialias=True),
-                       v2.RandomHorizontalFlip(), *_to_normalized_tensor()])
+    "The view used to train on pseudo-labels: an augmentation, an optional horizontal flip, normalise."
+    aug = {'paper': lambda: [v2.RandomResizedCrop(size, scale=scale or crop_scale(size), antialias=True)],
+           'shifts': lambda: [v2.Resize(size, antialias=True), v2.CenterCrop(size), v2.RandomCrop(size, padding=shift_pixels(size))],
+           'none': lambda: [v2.Resize(size, antialias=True), v2.CenterCrop(size)]}[check_augment(augment)]()
+    return v2.Compose([v2.ToImage(), *aug, *([v2.RandomHorizontalFlip()] if flip else []), *_to_normalized_tensor()])
 
 # %% ../nbs/01_data.ipynb #f8854275
 def denormalize(x: torch.Tensor) -> torch.Tensor:
@@ -164,8 +180,23 @@ def shapes_dataset(n_per_class: int = 500, size: int = 32, seed: int = 0, transf
     images, labels = make_shapes(n_per_class, size, seed, **kw)
     return ImageArrayDataset(images, labels, kw.get('classes', SHAPES), transform)
 
+# %% ../nbs/01_data.ipynb #849e77c7
+DIGITS_VAL_SHARE = 0.2   # the digits' validation split: a class-stratified fifth, the same for every seed
+
+def digits_dataset(train: bool = True, # the training split (1,437 images) or the validation split (360)
+                   size: int = 32, transform=None) -> ImageArrayDataset:
+    "scikit-learn's 1,797 real handwritten digits, upscaled to `size` px, as a data set of one split."
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+    d = load_digits()
+    grey = [Image.fromarray(np.uint8(np.round(im * 255 / 16))).resize((size, size), Image.BICUBIC) for im in d.images]
+    images = np.repeat(np.stack([np.asarray(g) for g in grey])[..., None], 3, axis=-1)
+    tr, va = train_test_split(np.arange(len(images)), test_size=DIGITS_VAL_SHARE, stratify=d.target, random_state=0)
+    idx = tr if train else va
+    return ImageArrayDataset(images[idx], d.target[idx], [str(c) for c in range(10)], transform)
+
 # %% ../nbs/01_data.ipynb #3e10a37f
-IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff', '.webp')
+IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff', '.webp', '.gif')
 _LAYOUT = "expected an ImageFolder tree root/<class>/<image>.jpg"
 
 def _is_image(p: Path) -> bool: return p.is_file() and p.suffix.lower() in IMG_EXTENSIONS
@@ -188,15 +219,22 @@ def check_image_folder(root: str | Path) -> dict[str, int]:
     if empty: raise ValueError(f"{root}: {len(empty)} class folders hold no images ({', '.join(empty[:5])}...); remove them or add images")
     return counts
 
+_UNREADABLE = (OSError, SyntaxError, ValueError, Image.DecompressionBombError)
+
+def _to_8bit(im: Image.Image) -> Image.Image:
+    "16-bit grey (PNG's 'I;16', or 'I') scaled to 8 bits: `convert('RGB')` alone would clip everything above 255."
+    if not (im.mode == 'I' or im.mode.startswith('I;16')): return im
+    return Image.fromarray(np.uint8(np.clip(np.round(np.asarray(im, dtype=np.float64) / 257), 0, 255)))
+
 def _open_rgb(path):
-    with Image.open(path) as im: return im.convert('RGB')
+    with Image.open(path) as im: return _to_8bit(im).convert('RGB')
 
 def load_rgb(path: str | Path, # an image file
              strict: bool = True, # False: decode a truncated file as far as it goes (with a warning) instead of failing
             ) -> Image.Image:
     "Open an image file as RGB (grey, palette, RGBA and CMYK are converted); an unreadable file raises naming it."
     try: return _open_rgb(path)
-    except (OSError, SyntaxError, ValueError) as e:
+    except _UNREADABLE as e:
         if not strict and 'truncated' in str(e):
             warnings.warn(f"{path}: truncated image, decoded as far as it goes (the rest is grey)")
             ImageFile.LOAD_TRUNCATED_IMAGES = True
@@ -207,7 +245,22 @@ def load_rgb(path: str | Path, # an image file
 def _identifiable(path) -> bool:
     try:
         with Image.open(path): return True
-    except (OSError, SyntaxError, ValueError): return False
+    except _UNREADABLE: return False
+
+class _Folder(ImageFolder):
+    "torchvision's ImageFolder without hidden folders (JupyterLab's .ipynb_checkpoints) and with each file once."
+    def find_classes(self, directory):
+        classes = sorted(e.name for e in os.scandir(directory) if e.is_dir() and not e.name.startswith('.'))
+        return classes, {c: i for i, c in enumerate(classes)}
+    @staticmethod
+    def make_dataset(directory, class_to_idx, extensions=None, is_valid_file=None, allow_empty=False):
+        visible = lambda p: p.lower().endswith(IMG_EXTENSIONS) and '/.' not in os.path.relpath(p, directory).replace(os.sep, '/')
+        samples, seen = ImageFolder.make_dataset(directory, class_to_idx, is_valid_file=visible, allow_empty=allow_empty), set()
+        unique = [s for s in samples if not (os.path.realpath(s[0]) in seen or seen.add(os.path.realpath(s[0])))]
+        if len(unique) < len(samples):
+            warnings.warn(f"{directory}: {len(samples) - len(unique)} paths reach files already seen, through folder links "
+                          f"(a link loop?); each of the {len(unique)} images is used once")
+        return unique
 
 def image_folder(root: str | Path, transform=None,
                  on_error: str = 'skip', # 'skip': leave out files that are not images, decode truncated ones; 'raise': fail on the first
@@ -215,7 +268,7 @@ def image_folder(root: str | Path, transform=None,
     "An ImageFolder data set at `root`, after checking its layout (and, by default, every file's image header)."
     if on_error not in ('skip', 'raise'): raise ValueError(f"on_error={on_error!r}; use 'skip' or 'raise'")
     check_image_folder(root)
-    ds = ImageFolder(str(root), transform=transform, loader=partial(load_rgb, strict=on_error == 'raise'))
+    ds = _Folder(str(root), transform=transform, loader=partial(load_rgb, strict=on_error == 'raise'))
     ds.skipped = []
     if on_error == 'skip':
         keep = [_identifiable(p) for p, _ in ds.samples]
@@ -244,10 +297,14 @@ def cifar10(root: str | Path, # folder that holds `cifar-10-batches-py/`
     if missing:
         raise FileNotFoundError(f"{folder}: missing {', '.join(missing)}; expected CIFAR-10's python pickles "
                                 f"(run `python data_scripts/get_cifar10.py --root {root}` on a machine with internet)")
-    try: return CIFAR10Files(str(root), train=train, transform=transform)
+    try: ds = CIFAR10Files(str(root), train=train, transform=transform)
     except (pickle.UnpicklingError, EOFError, KeyError, ValueError, TypeError) as e:
         raise ValueError(f"{folder}: not CIFAR-10 python pickles ({type(e).__name__}: {e}); "
                          "expected the files of cifar-10-python.tar.gz") from None
+    if len(ds.data) != len(ds.targets):
+        raise ValueError(f"{folder}: {len(ds.data)} images but {len(ds.targets)} labels in the {'train' if train else 'test'} "
+                         "batches; the pickles are damaged: fetch them again with data_scripts/get_cifar10.py")
+    return ds
 
 # %% ../nbs/01_data.ipynb #be456cc5
 def save_image_folder(images: np.ndarray, targets, classes, root: str | Path, quality: int = 95) -> Path:
@@ -278,11 +335,12 @@ def save_cifar_pickles(images: np.ndarray, targets, classes, root: str | Path, n
 # %% ../nbs/01_data.ipynb #fec23e15
 VAL_SEED_OFFSET = 10_000   # the generated validation split is drawn with seed + this, so it never repeats a training image
 
-def get_dataset(name: str | Path, # 'shapes', 'cifar10', or the path of an ImageFolder tree
+def get_dataset(name: str | Path, # 'shapes', 'digits', 'cifar10', or the path of an ImageFolder tree
                 data_dir: str | Path | None = None, # where CIFAR-10 lives (the folder holding cifar-10-batches-py)
                 train: bool = True, transform=None, n_per_class: int = 500, size: int = 32, seed: int = 0):
-    "The data set named `name`; `n_per_class`, `size` and `seed` apply to the generated shapes only."
+    "The data set named `name`; `n_per_class` and `seed` apply to the generated shapes only, `size` to shapes and digits."
     if name == 'shapes': return shapes_dataset(n_per_class, size, seed=seed if train else seed + VAL_SEED_OFFSET, transform=transform)
+    if name == 'digits': return digits_dataset(train, size, transform)
     if name == 'cifar10':
         if data_dir is None: raise ValueError("dataset='cifar10' needs data_dir, the folder that holds cifar-10-batches-py/")
         return cifar10(data_dir, train=train, transform=transform)

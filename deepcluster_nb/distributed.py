@@ -59,7 +59,7 @@ class DistributedDeepCluster(DeepCluster):
         if cfg.pca_backend != 'torch': raise ValueError("several processes fit the PCA from moments: use pca_backend='torch'")
         super().__init__(dataset, cfg, None, labels, progress=progress and self.rank == 0)
         if self.device.type == 'cuda': self.model = nn.SyncBatchNorm.convert_sync_batchnorm(self.model)
-        self.run_dir = None if run_dir is None else Path(run_dir)
+        self.run_dir = None if run_dir is None else Path(run_dir).expanduser()
         if self.run_dir is not None: self._open_shared_run_dir(resume, overwrite)
 
     def _open_shared_run_dir(self, resume, overwrite):
@@ -67,14 +67,14 @@ class DistributedDeepCluster(DeepCluster):
         error = [None]
         if self.rank == 0:
             try: self._open_run_dir(resume, overwrite)
-            except (OSError, ValueError) as e: error = [e]
+            except (OSError, ValueError, RuntimeError) as e: error = [e]
         dist.broadcast_object_list(error)
         if error[0] is not None: raise error[0]
-        if self.rank != 0 and self.checkpoint_path.exists(): self.load(self.checkpoint_path)
+        if self.rank != 0 and (saved := self.saved_checkpoints()): self.resume_latest(saved)
 
-    def cluster(self, timer: Timer):
+    def cluster(self, timer: Timer | None = None):
         "Features of this process's share, PCA from the summed moments, rows gathered, k-means on process 0, broadcast."
-        cfg, n = self.cfg, len(self.dataset)
+        cfg, n, timer = self.cfg, len(self.dataset), timer or Timer(self.device)
         mine = np.array_split(np.arange(n), self.world)[self.rank]
         with timer('features'):
             f = torch.from_numpy(compute_features(self.model, self.views()[0], batch_size=self.feature_batch_size, indices=mine,
@@ -110,12 +110,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     "The command line: data set, run directory, and one option per `DeepClusterConfig` field."
     p = argparse.ArgumentParser(prog='torchrun --nproc_per_node=N -m deepcluster_nb.distributed',
                                 description='A DeepCluster run on several processes (one per GPU).')
-    p.add_argument('dataset', help="'shapes', 'cifar10' or the path of an ImageFolder tree (root/train/<class>/...)")
+    p.add_argument('dataset', help="'shapes', 'digits', 'cifar10' or the path of an ImageFolder tree (root/train/<class>/...)")
     p.add_argument('--data-dir', help='the folder that holds cifar-10-batches-py/ (cifar10 only)')
     p.add_argument('--n-per-class', type=int, default=500, help='images per class (shapes only)')
     p.add_argument('--run-dir', required=True, help='checkpoints and history.json go here; the same command resumes')
     p.add_argument('--data-on-device', action='store_true', help='hold the data set on each GPU (CIFAR-sized sets)')
-    types = {'int': int, 'float': float, 'str': str, 'str | None': str}
+    types = {'int': int, 'float': float, 'str': str, 'str | None': str, 'int | None': int}
     for f in fields(DeepClusterConfig):
         opt = '--' + f.name.replace('_', '-')
         if f.type == 'bool': p.add_argument(opt, action=argparse.BooleanOptionalAction, default=f.default)

@@ -16,10 +16,11 @@ from torchvision.io import ImageReadMode, decode_image, decode_jpeg, read_file
 from torchvision.ops import roi_align
 
 from .core import get_device
-from .data import IMAGENET_MEAN, IMAGENET_STD, crop_scale
+from .data import IMAGENET_MEAN, IMAGENET_STD, check_augment, crop_scale, shift_pixels
 
 # %% auto #0
-__all__ = ['images_tensor', 'normalize', 'clustering_view', 'crop_boxes', 'training_view', 'DeviceImages', 'JpegImages']
+__all__ = ['images_tensor', 'normalize', 'clustering_view', 'crop_boxes', 'view_boxes', 'training_view', 'DeviceImages',
+           'JpegImages']
 
 # %% ../nbs/10_fast_data.ipynb #95811543
 def images_tensor(dataset) -> torch.Tensor:
@@ -41,10 +42,12 @@ def normalize(x: torch.Tensor) -> torch.Tensor:
     "Float images in [0, 255] → ImageNet-normalised, on x's device."
     return (x / 255 - _MEAN.to(x.device)) / _STD.to(x.device)
 
-def clustering_view(x: torch.Tensor, size: int) -> torch.Tensor:
-    "Batched clustering transform of N×3×H×W uint8 images: resize the short side to size·256/224, centre crop, normalise."
+def clustering_view(x: torch.Tensor, size: int,
+                    crop: bool = True, # resize to size·256/224 before the centre crop (the paper); False: to size
+                   ) -> torch.Tensor:
+    "Batched clustering transform of N×3×H×W uint8 images: resize the short side, centre crop `size`, normalise."
     h, w = x.shape[-2:]
-    r = round(size * 256 / 224) / min(h, w)
+    r = (round(size * 256 / 224) if crop else size) / min(h, w)
     nh, nw = max(size, int(h * r)), max(size, int(w * r))
     x = F.interpolate(x.float(), size=(nh, nw), mode='bilinear', antialias=True, align_corners=False).round().clamp(0, 255)
     top, left = int(round((nh - size) / 2)), int(round((nw - size) / 2))
@@ -62,6 +65,17 @@ def crop_boxes(u: torch.Tensor, # n×4 uniform draws in [0, 1), one row per imag
     x1, y1 = (w - cw) * u[:, 2], (h - ch) * u[:, 3]
     return torch.stack([x1, y1, x1 + cw, y1 + ch], 1)
 
+# %% ../nbs/10_fast_data.ipynb #e9afe7c0
+def view_boxes(u: torch.Tensor, # n×4 uniform draws in [0, 1), one row per image
+               h, w, size: int, augment: str = 'paper') -> torch.Tensor:
+    "Boxes (x1, y1, x2, y2) of the training view `augment`: random resized crops, shifted squares, or the centred square."
+    if check_augment(augment) == 'paper': return crop_boxes(u, h, w, crop_scale(size))
+    h, w = (torch.as_tensor(v, dtype=torch.float32).expand(len(u)) for v in (h, w))
+    side, p = torch.minimum(h, w), shift_pixels(size) if augment == 'shifts' else 0
+    dx, dy = ((torch.floor(u[:, :2] * (2 * p + 1)) - p) * (side / size)[:, None]).unbind(1)
+    x1, y1 = (w - side) / 2 + dx, (h - side) / 2 + dy
+    return torch.stack([x1, y1, x1 + side, y1 + side], 1)
+
 # %% ../nbs/10_fast_data.ipynb #03d5e7f0
 def training_view(x: torch.Tensor, boxes: torch.Tensor, flips: torch.Tensor, size: int) -> torch.Tensor:
     "Batched training transform of N×3×H×W uint8 images: crop `boxes`, resize to `size`, flip where `flips`, normalise."
@@ -77,12 +91,13 @@ class DeviceImages:
         self.images = images_tensor(dataset).to(get_device(device))
         self.targets = targets if targets is not None else getattr(dataset, 'targets', None)
     def __len__(self): return len(self.images)
-    def views(self, size: int):
-        "The clustering and the training view, as the loop asks for them."
-        return _DeviceView(self.images, size, train=False), _DeviceView(self.images, size, train=True)
+    def views(self, size: int, augment: str = 'paper', flip: bool = True, crop: bool = True):
+        "The clustering and the training view, as the loop asks for them (see `clustering_view`, `view_boxes`)."
+        return _DeviceView(self.images, size, False, augment, flip, crop), _DeviceView(self.images, size, True, augment, flip, crop)
 
 class _DeviceView:
-    def __init__(self, images, size, train): self.images, self.size, self.train = images, size, train
+    def __init__(self, images, size, train, augment, flip, crop):
+        self.images, self.size, self.train, self.augment, self.flip, self.crop = images, size, train, augment, flip, crop
     def __len__(self): return len(self.images)
     def batches(self, batch_size: int, indices=None, rank: int = 0, world: int = 1, seed: int = 0):
         "One pass over `indices` (default: all, in order) in batches; with `world` > 1, this rank's share of each batch."
@@ -94,11 +109,11 @@ class _DeviceView:
             if self.train:
                 u = torch.rand(len(idx), 5, generator=g)[rank::world]      # the whole batch's draws, this rank's rows
                 idx = idx[rank::world]
-                yield training_view(self.images[idx.to(self.images.device)], crop_boxes(u[:, :4], h, w, crop_scale(self.size)),
-                                    u[:, 4] < 0.5, self.size), idx
+                yield training_view(self.images[idx.to(self.images.device)], view_boxes(u[:, :4], h, w, self.size, self.augment),
+                                    (u[:, 4] < 0.5) & self.flip, self.size), idx
             else:
                 idx = idx[rank::world]
-                yield clustering_view(self.images[idx.to(self.images.device)], self.size), idx
+                yield clustering_view(self.images[idx.to(self.images.device)], self.size, self.crop), idx
 
 # %% ../nbs/10_fast_data.ipynb #6d494a22
 class _Files(Dataset):
@@ -116,7 +131,9 @@ class JpegImages:
         self.paths, self.targets = [p for p, _ in dataset.samples], dataset.targets
         self.device, self.workers = get_device(device), workers
     def __len__(self): return len(self.paths)
-    def views(self, size: int): return _JpegView(self, size, train=False), _JpegView(self, size, train=True)
+    def views(self, size: int, augment: str = 'paper', flip: bool = True, crop: bool = True):
+        "The clustering and the training view, as the loop asks for them (see `clustering_view`, `view_boxes`)."
+        return _JpegView(self, size, False, augment, flip, crop), _JpegView(self, size, True, augment, flip, crop)
 
     def decode(self, data: list[torch.Tensor]) -> list[torch.Tensor]:
         "3×H×W uint8 RGB images on the device from encoded files."
@@ -124,7 +141,8 @@ class JpegImages:
         except RuntimeError: return [decode_image(d, mode=ImageReadMode.RGB).to(self.device) for d in data]
 
 class _JpegView:
-    def __init__(self, images, size, train): self.images, self.size, self.train = images, size, train
+    def __init__(self, images, size, train, augment, flip, crop):
+        self.images, self.size, self.train, self.augment, self.flip, self.crop = images, size, train, augment, flip, crop
     def __len__(self): return len(self.images)
     def batches(self, batch_size: int, indices=None, rank: int = 0, world: int = 1, seed: int = 0):
         "One pass over `indices` (default: all, in order); with `world` > 1, this rank's share of each batch."
@@ -136,7 +154,7 @@ class _JpegView:
             imgs = self.images.decode(data)
             if self.train:
                 u = torch.rand(len(order[s:s + batch_size]), 5, generator=g)[rank::world]
-                views = [training_view(im[None], crop_boxes(u[j:j + 1, :4], im.shape[1], im.shape[2], crop_scale(self.size)),
-                                       u[j:j + 1, 4] < 0.5, self.size) for j, im in enumerate(imgs)]
-            else: views = [clustering_view(im[None], self.size) for im in imgs]
+                views = [training_view(im[None], view_boxes(u[j:j + 1, :4], im.shape[1], im.shape[2], self.size, self.augment),
+                                       (u[j:j + 1, 4] < 0.5) & self.flip, self.size) for j, im in enumerate(imgs)]
+            else: views = [clustering_view(im[None], self.size, self.crop) for im in imgs]
             yield torch.cat(views), idx

@@ -14,8 +14,8 @@ from torch import nn
 from .sobel import sobel_filter
 
 # %% auto #0
-__all__ = ['ALEXNET', 'ALEXNET_SMALL', 'VGG16', 'ARCHS', 'make_features', 'init_weights', 'DeepClusterNet', 'alexnet', 'vgg16',
-           'get_model']
+__all__ = ['ALEXNET', 'ALEXNET_SMALL', 'VGG16', 'INITS', 'ARCHS', 'CONV_LAYERS', 'make_features', 'init_weights',
+           'DeepClusterNet', 'alexnet', 'vgg16', 'get_model']
 
 # %% ../nbs/03_models.ipynb #57107be5
 ALEXNET = [(96, 11, 4, 2), 'M', (256, 5, 1, 2), 'M', (384, 3, 1, 1), (384, 3, 1, 1), (256, 3, 1, 1), 'M']
@@ -39,22 +39,30 @@ def make_features(cfg: list, # (channels, kernel, stride, padding) per conv, 'M'
     return nn.Sequential(*layers)
 
 # %% ../nbs/03_models.ipynb #d4a45fec
-def init_weights(module: nn.Module) -> None:
-    "The official DeepCluster initialisation of convolutions, BN and linear layers."
+INITS = ('paper', 'torch')
+
+def init_weights(module: nn.Module,
+                 scheme: str = 'paper', # 'paper': the official N(0, 0.01) linear layers; 'torch': PyTorch's width-independent default
+                ) -> None:
+    "Initialise the convolutions, BN and linear layers of `module`: the official DeepCluster way, or PyTorch's."
+    if scheme not in INITS: raise ValueError(f"init={scheme!r}; choose one of {INITS}")
     for m in module.modules():
-        if isinstance(m, nn.Conv2d):
+        if isinstance(m, nn.BatchNorm2d): nn.init.ones_(m.weight); nn.init.zeros_(m.bias)
+        elif isinstance(m, (nn.Conv2d, nn.Linear)) and scheme == 'torch': m.reset_parameters()
+        elif isinstance(m, nn.Conv2d):
             nn.init.normal_(m.weight, 0, math.sqrt(2. / (m.kernel_size[0] * m.kernel_size[1] * m.out_channels)))
             nn.init.zeros_(m.bias)
-        elif isinstance(m, nn.BatchNorm2d): nn.init.ones_(m.weight); nn.init.zeros_(m.bias)
         elif isinstance(m, nn.Linear): nn.init.normal_(m.weight, 0, 0.01); nn.init.zeros_(m.bias)
 
+# %% ../nbs/03_models.ipynb #8acf8dc5
 class DeepClusterNet(nn.Module):
     "A convnet in DeepCluster's layout: `sobel` (frozen or None) → `features` → flatten → `classifier` → `top_layer`."
-    def __init__(self, features: nn.Sequential, classifier: nn.Sequential, num_classes: int, sobel: bool = True):
+    def __init__(self, features: nn.Sequential, classifier: nn.Sequential, num_classes: int, sobel: bool = True,
+                 init: str = 'paper'): # see `init_weights`
         super().__init__()
         self.features, self.classifier = features, classifier
-        self.top_layer = nn.Linear(classifier[-2].out_features, num_classes)
-        init_weights(self)
+        self.top_layer, self.init = nn.Linear(classifier[-2].out_features, num_classes), init
+        init_weights(self, init)
         self.sobel = sobel_filter() if sobel else None
 
     def forward(self, x):
@@ -62,6 +70,7 @@ class DeepClusterNet(nn.Module):
         x = self.classifier(torch.flatten(self.features(x), 1))
         return self.top_layer(x) if self.top_layer is not None else x
 
+# %% ../nbs/03_models.ipynb #c413aadf
 def _in_channels(sobel): return 2 if sobel else 3
 
 def _flat_size(features, in_channels, input_size):
@@ -72,23 +81,28 @@ def alexnet(sobel: bool = True, # grey + Sobel front (the paper's setting)
             input_size: int = 224, # 224 for ImageNet; 32 (or below 64) selects the small-input variant
             width: float = 1.0, # conv channel multiplier (1 = paper)
             hidden: int = 4096, # width of the two classifier layers (4096 = paper)
+            pool: int | None = None, # max-pool window (stride 2): None is the paper's 3; 2 halves 32-px maps exactly
+            init: str = 'paper', # 'paper' or 'torch' (see `init_weights`)
            ) -> DeepClusterNet:
-    "AlexNet with BatchNorm as in DeepCluster; for small inputs conv1 becomes 5×5 with stride 1."
+    "AlexNet with BatchNorm as in DeepCluster; for small inputs (below 64 px) conv1 becomes 5×5 with stride 1."
     cfg = ALEXNET_SMALL if input_size < 64 else ALEXNET
-    features = make_features(cfg, _in_channels(sobel), pool=3, width=width)
+    features = make_features(cfg, _in_channels(sobel), pool=pool or 3, width=width)
     classifier = nn.Sequential(nn.Dropout(0.5), nn.Linear(_flat_size(features, _in_channels(sobel), input_size), hidden),
                                nn.ReLU(inplace=True), nn.Dropout(0.5), nn.Linear(hidden, hidden), nn.ReLU(inplace=True))
-    return DeepClusterNet(features, classifier, num_classes, sobel)
+    return DeepClusterNet(features, classifier, num_classes, sobel, init)
 
-def vgg16(sobel: bool = True, num_classes: int = 1000, input_size: int = 224, width: float = 1.0, hidden: int = 4096
-         ) -> DeepClusterNet:
+def vgg16(sobel: bool = True, num_classes: int = 1000, input_size: int = 224, width: float = 1.0, hidden: int = 4096,
+          pool: int | None = None, # VGG always pools 2×2: None or 2
+          init: str = 'paper') -> DeepClusterNet:
     "VGG-16 with BatchNorm as in DeepCluster (thirteen 3×3 convolutions, five 2×2 max-pools)."
+    if pool not in (None, 2): raise ValueError(f"pool={pool}: VGG-16 pools 2×2; leave pool unset")
     features = make_features(VGG16, _in_channels(sobel), pool=2, width=width)
     classifier = nn.Sequential(nn.Linear(_flat_size(features, _in_channels(sobel), input_size), hidden), nn.ReLU(inplace=True),
                                nn.Dropout(0.5), nn.Linear(hidden, hidden), nn.ReLU(inplace=True))
-    return DeepClusterNet(features, classifier, num_classes, sobel)
+    return DeepClusterNet(features, classifier, num_classes, sobel, init)
 
 ARCHS = {'alexnet': alexnet, 'vgg16': vgg16}
+CONV_LAYERS = {'alexnet': sum(v != 'M' for v in ALEXNET), 'vgg16': sum(v != 'M' for v in VGG16)}   # 5 and 13
 
 def get_model(arch: str, **kwargs) -> DeepClusterNet:
     "The network named `arch` ('alexnet' or 'vgg16'), built with `kwargs`."

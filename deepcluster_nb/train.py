@@ -17,10 +17,10 @@ from torch import nn
 from torch.utils.data import DataLoader, Sampler
 from tqdm.auto import tqdm
 
-from .core import Timer, atomic_save, atomic_write_json, get_device, rng_state, set_rng_state, set_seed
-from .data import PseudoLabelDataset, clustering_transform, training_transform
-from .kmeans import clustering_scores, run_kmeans
-from .models import ARCHS, get_model
+from .core import Timer, atomic_save, atomic_write_json, get_device, rng_state, set_rng_state, set_seed, take_lock
+from .data import PseudoLabelDataset, check_augment, clustering_transform, training_transform
+from .kmeans import clustering_scores, kmeans_backend, run_kmeans
+from .models import ARCHS, INITS, get_model, init_weights
 from .pca import features_pca
 from .sampler import UniformClusterSampler
 
@@ -28,7 +28,32 @@ from .sampler import UniformClusterSampler
 __all__ = ['DeepClusterConfig', 'fresh_top_layer', 'body_optimizer', 'train_epoch', 'LoaderView', 'format_log', 'DeepCluster']
 
 # %% ../nbs/08_train.ipynb #b3866a91
-_TYPES = {'str': (str,), 'bool': (bool,), 'int': (int,), 'float': (int, float), 'str | None': (str, type(None))}
+_TYPES = {'str': (str,), 'bool': (bool,), 'int': (int,), 'float': (int, float), 'str | None': (str, type(None)),
+          'int | None': (int, type(None))}
+
+def _plain(v, ok):
+    "NumPy scalars as Python numbers, and a whole float where only an int will do (1e4 from YAML) as an int."
+    if isinstance(v, np.generic): v = v.item()
+    return int(v) if isinstance(v, float) and v.is_integer() and int in ok and float not in ok else v
+
+def _positive(v, c, n): return math.isfinite(v) and v > 0
+
+_LIMITS = {   # setting: (test(value, config, n), what it must be)
+    'input_size': (lambda v, c, n: v >= (32 if c.arch == 'vgg16' else 16), "at least 16 px (32 for vgg16): each pool halves the maps"),
+    'width': (_positive, 'a positive channel multiplier (1 = the paper)'),
+    'hidden': (lambda v, c, n: v >= 1, 'a positive classifier width (4096 = the paper)'),
+    'k': (lambda v, c, n: 2 <= v <= n, 'an integer from 2 to the number of images ({n}); the paper uses 10,000 for ImageNet'),
+    'pca_dim': (lambda v, c, n: 1 <= v <= c.hidden, 'from 1 to hidden ({cfg.hidden}); the paper uses 256'),
+    'kmeans_iters': (lambda v, c, n: v >= 1, 'at least 1 (the paper: 20)'),
+    'pca_backend': (lambda v, c, n: v in ('torch', 'faiss'), "'torch' or 'faiss'"),
+    'epochs': (lambda v, c, n: v >= 1, 'a positive integer'),
+    'batch_size': (lambda v, c, n: 1 <= v <= n, 'from 1 to the number of images ({n})'),
+    'lr': (_positive, 'a positive number'),
+    'momentum': (lambda v, c, n: math.isfinite(v) and 0 <= v < 1, 'from 0 to below 1 (the paper: 0.9)'),
+    'weight_decay': (lambda v, c, n: math.isfinite(v) and v >= 0, 'a number ≥ 0 (the paper: 1e-5)'),
+    'workers': (lambda v, c, n: v >= 0, 'a number of worker processes ≥ 0'),
+    'memory_budget': (_positive, 'a positive number of bytes'),
+}
 
 @dataclass
 class DeepClusterConfig:
@@ -38,6 +63,11 @@ class DeepClusterConfig:
     input_size: int = 224          # crop side; below 64 selects the small-input AlexNet
     width: float = 1.0             # conv channel multiplier (1 = paper)
     hidden: int = 4096             # classifier width (4096 = paper)
+    pool: int | None = None        # AlexNet's max-pool window: None, the paper's 3; 2 halves 32-px maps (notebook 12)
+    init: str = 'paper'            # 'paper' (N(0, 0.01) linear layers) or 'torch' (width-independent; notebook 12)
+    augment: str = 'paper'         # training view: 'paper' (random resized crop), 'shifts' (±size/16 px) or 'none'
+    flip: bool = True              # random horizontal flip in the training view: off for digits, letters, scans
+    center_crop: bool = True       # clustering view: resize to size·256/224 and crop the centre (paper), or the whole image
     k: int = 10_000                # clusters
     pca_dim: int = 256             # PCA dimensions before k-means
     kmeans_iters: int = 20
@@ -58,28 +88,30 @@ class DeepClusterConfig:
     warn_empty_share: float = 0.5    # warn when more than this share of the k clusters is empty
 
     def check(self, n: int) -> 'DeepClusterConfig':
-        "Raise a clear error for settings that cannot work on `n` images; returns self."
+        "Raise a clear error for settings that cannot work on `n` images (before any work); returns self."
         for f in fields(self):
-            v, ok = getattr(self, f.name), _TYPES[f.type]
+            v, ok = _plain(getattr(self, f.name), _TYPES[f.type]), _TYPES[f.type]
             if not isinstance(v, ok) or (isinstance(v, bool) and bool not in ok):
                 raise TypeError(f"{f.name}={v!r} is a {type(v).__name__}; it must be {f.type} (a papermill -p value of the wrong type?)")
+            setattr(self, f.name, v)
         if self.arch not in ARCHS: raise ValueError(f"unknown arch {self.arch!r}; choose one of {sorted(ARCHS)}")
-        if not (isinstance(self.k, int) and 2 <= self.k <= n):
-            raise ValueError(f"k={self.k!r} must be an integer from 2 to the number of images ({n}); the paper uses 10,000 for ImageNet")
-        if not (isinstance(self.epochs, int) and self.epochs >= 1): raise ValueError(f"epochs={self.epochs!r} must be a positive integer")
-        if not (isinstance(self.batch_size, int) and 1 <= self.batch_size <= n):
-            raise ValueError(f"batch_size={self.batch_size!r} must be from 1 to the number of images ({n})")
-        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
-            raise ValueError(f"lr={self.lr!r} must be a positive number")
+        if self.pool not in (None, 2, 3): raise ValueError(f"pool={self.pool!r}: AlexNet pools 3×3 (the paper) or 2×2; or None")
+        if self.init not in INITS: raise ValueError(f"init={self.init!r}; choose one of {INITS}")
+        check_augment(self.augment)
+        kmeans_backend(self.kmeans_backend)
+        for name, (ok, must) in _LIMITS.items():
+            if not ok(getattr(self, name), self, n):
+                raise ValueError(f"{name}={getattr(self, name)!r} must be {must.format(n=n, cfg=self)}")
         get_device(self.device)
         return self
 
+
 # %% ../nbs/08_train.ipynb #a1186ab6
 def fresh_top_layer(model: nn.Module, k: int) -> nn.Linear:
-    "Replace `model.top_layer` by a new Linear(hidden, k) with weights ~ N(0, 0.01) and zero bias; return it."
+    "Replace `model.top_layer` by a new Linear(hidden, k), initialised as the network was (`model.init`); return it."
     p = next(model.classifier.parameters())
     top = nn.Linear(model.classifier[-2].out_features, k).to(p.device)
-    nn.init.normal_(top.weight, 0, 0.01); nn.init.zeros_(top.bias)
+    init_weights(top, getattr(model, 'init', 'paper'))
     model.top_layer = top
     return top
 
@@ -160,10 +192,10 @@ class DeepCluster:
                           "put the images in one folder per class to get them")
             self.labels = None
         self.device = get_device(cfg.device)
-        self.run_dir = Path(run_dir) if run_dir is not None else None
+        self.run_dir = Path(run_dir).expanduser() if run_dir is not None else None
         set_seed(cfg.seed, cfg.deterministic)
-        self.model = get_model(cfg.arch, sobel=cfg.sobel, num_classes=cfg.k, input_size=cfg.input_size,
-                               width=cfg.width, hidden=cfg.hidden).to(self.device, memory_format=torch.channels_last)
+        self.model = get_model(cfg.arch, sobel=cfg.sobel, num_classes=cfg.k, input_size=cfg.input_size, width=cfg.width,
+                               hidden=cfg.hidden, pool=cfg.pool, init=cfg.init).to(self.device, memory_format=torch.channels_last)
         self.optimizer = body_optimizer(self.model, cfg)
         self.epoch, self.assignments, self.history, self._views = 0, None, [], None
         if self.run_dir is not None: self._open_run_dir(resume, overwrite)
@@ -176,16 +208,34 @@ class DeepCluster:
         except OSError as e:
             raise PermissionError(f"run_dir {self.run_dir} is not a writable directory ({e.strerror or e}); "
                                   "choose another run_dir") from None
+        take_lock(self.run_dir / 'run.lock')
         for tmp in self.run_dir.glob('*.tmp'): tmp.unlink()          # left by a run killed while writing
-        if not self.checkpoint_path.exists(): return
+        saved = self.saved_checkpoints()
+        if not saved: return
         if overwrite:
             for f in [*self.run_dir.glob('checkpoint*.pt'), self.run_dir / 'history.json']: f.unlink(missing_ok=True)
-        elif resume: self.load(self.checkpoint_path)
-        else: raise FileExistsError(f"{self.run_dir} already holds a run ({self.checkpoint_path.name}); pass resume=True to "
+        elif resume: self.resume_latest(saved)
+        else: raise FileExistsError(f"{self.run_dir} already holds a run ({saved[0].name}); pass resume=True to "
                                     "continue it, overwrite=True to start it afresh, or choose another run_dir")
 
     @property
     def checkpoint_path(self) -> Path: return self.run_dir / 'checkpoint.pt'
+
+    def saved_checkpoints(self) -> list[Path]:
+        "checkpoint.pt and the per-epoch checkpoints of run_dir that exist, newest first: the order to resume from."
+        return [p for p in [self.checkpoint_path, *sorted(self.run_dir.glob('checkpoint_epoch*.pt'), reverse=True)] if p.exists()]
+
+    def resume_latest(self, saved: list[Path]) -> None:
+        "Continue from the first of `saved` that loads; a missing or damaged checkpoint.pt falls back to the newest epoch file."
+        for path in saved:
+            try: ck = torch.load(path, map_location=self.device, weights_only=False)
+            except Exception as e:
+                warnings.warn(f"{path}: unreadable checkpoint ({type(e).__name__}: {e}); trying an older one")
+                continue
+            if path != self.checkpoint_path: warnings.warn(f"resuming from {path.name}: checkpoint.pt is missing or unreadable")
+            return self.restore(ck, path)
+        raise RuntimeError(f"{self.run_dir}: none of its checkpoints loads ({', '.join(p.name for p in saved)}); "
+                           "pass overwrite=True to start afresh, or choose another run_dir")
 
     rank, world = 0, 1   # this process's place among the processes of the run (notebook 11)
 
@@ -198,14 +248,18 @@ class DeepCluster:
         "The clustering and the training view of the data, made on first use (a data set may bring its own)."
         if self._views is None:
             cfg, pin = self.cfg, self.device.type == 'cuda'
-            self._views = (self.dataset.views(cfg.input_size) if hasattr(self.dataset, 'views') else
-                           (LoaderView(self.dataset, clustering_transform(cfg.input_size), self.feature_batch_size, cfg.workers, pin),
-                            LoaderView(self.dataset, training_transform(cfg.input_size), cfg.batch_size // self.world, cfg.workers, pin)))
+            if hasattr(self.dataset, 'views'):
+                self._views = self.dataset.views(cfg.input_size, cfg.augment, cfg.flip, cfg.center_crop)
+            else:
+                self._views = (LoaderView(self.dataset, clustering_transform(cfg.input_size, cfg.center_crop), self.feature_batch_size,
+                                          cfg.workers, pin),
+                               LoaderView(self.dataset, training_transform(cfg.input_size, cfg.augment, cfg.flip),
+                                          cfg.batch_size // self.world, cfg.workers, pin))
         return self._views
 
-    def cluster(self, timer: Timer):
+    def cluster(self, timer: Timer | None = None):
         "Steps 1-3: features of every image, PCA-whitened, clustered; returns the k-means result."
-        cfg = self.cfg
+        cfg, timer = self.cfg, timer or Timer(self.device)
         x = features_pca(self.model, self.views()[0], dim=cfg.pca_dim, backend=cfg.pca_backend, memory_budget=cfg.memory_budget,
                          seed=cfg.seed + self.epoch, timer=timer, batch_size=self.feature_batch_size, progress=self.progress)
         with timer('kmeans'): return run_kmeans(x, cfg.k, niter=cfg.kmeans_iters, backend=cfg.kmeans_backend, device=self.device)
@@ -235,11 +289,20 @@ class DeepCluster:
         if self.assignments is not None: log['nmi_prev'] = float(normalized_mutual_info_score(self.assignments, km.assignments))
         if self.labels is not None: log.update({f'{k}_labels': v for k, v in clustering_scores(km.assignments, self.labels).items()})
         log['loss'] = self.train(km.assignments, timer)
+        self.check_finite()
         log.update({f't_{k}': v for k, v in timer.times.items()})
         self.assignments, self.epoch = km.assignments, self.epoch + 1
         self.history.append(_json_ready(log))
         if self.run_dir is not None: self.save()
         return log
+
+    def check_finite(self) -> None:
+        "Stop, before anything is recorded or saved, when a weight or an optimiser state is NaN or inf."
+        tensors = {**self.model.state_dict(), **{f'optimizer.{i}.{k}': v for i, st in self.optimizer.state.items() for k, v in st.items()}}
+        bad = [n for n, t in tensors.items() if torch.is_tensor(t) and t.is_floating_point() and not torch.isfinite(t).all()]
+        if bad:
+            raise FloatingPointError(f"epoch {self.epoch}: {len(bad)} weight or optimiser tensors became NaN or inf (e.g. {bad[0]}): "
+                                     f"training diverged; lower lr (now {self.cfg.lr}) and resume from the last checkpoint, kept as it was")
 
     def check_degenerate(self, km) -> None:
         "Warn when the clustering degenerates: one cluster holding most images, or most clusters empty."
@@ -270,13 +333,30 @@ class DeepCluster:
         return self.checkpoint_path
 
     def load(self, path: str | Path) -> None:
-        "Continue from a checkpoint of this kit, after checking it was made with compatible settings."
-        ck = torch.load(path, map_location=self.device, weights_only=False)
-        for key in ('arch', 'sobel', 'input_size', 'width', 'hidden', 'k'):
-            if ck['config'][key] != getattr(self.cfg, key):
-                raise ValueError(f"{path} was made with {key}={ck['config'][key]!r}, this run has {key}={getattr(self.cfg, key)!r}; "
+        "Continue from a checkpoint file of this kit (see `restore`)."
+        try: ck = torch.load(path, map_location=self.device, weights_only=False)
+        except Exception as e: raise ValueError(f"{path}: unreadable checkpoint ({type(e).__name__}: {e})") from None
+        self.restore(ck, path)
+
+    def restore(self, ck: dict, path) -> None:
+        "Continue from checkpoint `ck` (read from `path`), after checking it was made with compatible settings and data."
+        for key in ('arch', 'sobel', 'input_size', 'width', 'hidden', 'pool', 'k'):
+            if ck['config'].get(key) != getattr(self.cfg, key):
+                raise ValueError(f"{path} was made with {key}={ck['config'].get(key)!r}, this run has {key}={getattr(self.cfg, key)!r}; "
                                  "use the checkpoint's settings or another run_dir")
+        n_then = len(ck['assignments']) if ck['assignments'] is not None else len(self.dataset)
+        if n_then != len(self.dataset):
+            raise ValueError(f"{path} was made on {n_then} images, this data set has {len(self.dataset)}; "
+                             "use the same images, or another run_dir for a new run")
         self.model.load_state_dict(ck['model'])
         self.optimizer.load_state_dict(ck['optimizer'])
+        self.apply_settings(ck['config'])
         self.epoch, self.assignments, self.history = ck['epoch'], ck['assignments'], ck['history']
         set_rng_state(ck['rng'])
+
+    def apply_settings(self, saved: dict) -> None:
+        "The optimiser state of a checkpoint brings back its lr, momentum and weight decay: use this run's, and say so."
+        for key in ('lr', 'momentum', 'weight_decay'):
+            for g in self.optimizer.param_groups: g[key] = getattr(self.cfg, key)
+            if saved.get(key) != getattr(self.cfg, key):
+                warnings.warn(f"resuming with {key}={getattr(self.cfg, key)} (the checkpoint's run had {saved.get(key)})")

@@ -4,7 +4,7 @@ import time
 import numpy as np
 from PIL import Image
 
-from deepcluster_nb.data import SHAPES, check_image_folder, cifar10, image_folder, make_shapes
+from deepcluster_nb.data import SHAPES, check_image_folder, cifar10, digits_dataset, get_dataset, image_folder, make_shapes
 
 
 def test_make_shapes_imagefolder(tmp_path, script):
@@ -30,6 +30,20 @@ def test_make_shapes_refuses_nonempty_out(tmp_path, script):
     (tmp_path / 'x').mkdir(); (tmp_path / 'x' / 'keep.txt').write_text('mine')
     r = script('make_shapes.py', '--out', tmp_path / 'x', check=False)
     assert r.returncode and 'is not empty' in r.stderr and (tmp_path / 'x/keep.txt').read_text() == 'mine'
+
+
+def test_make_digits_both_formats(tmp_path, script):
+    "The real digits written as an ImageFolder tree and as CIFAR pickles read back as the kit's splits."
+    assert 'wrote 1437 train and 360 val' in script('make_digits.py', '--out', tmp_path / 'd').stdout
+    tr, va = get_dataset(tmp_path / 'd'), get_dataset(tmp_path / 'd', train=False)
+    assert (len(tr), len(va)) == (1437, 360) and tr.classes == [str(c) for c in range(10)]
+    mem = digits_dataset(train=False)
+    assert np.bincount(va.targets).tolist() == np.bincount(mem.targets).tolist()
+    script('make_digits.py', '--out', tmp_path / 'c', '--format', 'cifar')
+    te = cifar10(tmp_path / 'c', train=False)
+    assert (te.data == mem.images).all() and te.targets == mem.targets          # pickles are lossless
+    r = script('make_digits.py', '--out', tmp_path / 'c', check=False)
+    assert r.returncode and 'is not empty' in r.stderr
 
 
 def test_get_cifar10_offline_fails_fast(tmp_path, script, monkeypatch):

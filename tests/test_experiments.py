@@ -1,6 +1,7 @@
 """The two experiment notebooks, run by papermill with tiny parameters on data written by data_scripts/ in
 the real on-disk formats; the assertions read the files the notebooks write."""
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -17,11 +18,14 @@ def run_nb(name, out, **parameters):
 
 def check_sweep(run, ks, epochs):
     table = pd.read_csv(run / 'k_sweep.csv')
-    assert sorted(zip(table.k, table.epoch)) == sorted((k, e) for k in ks for e in epochs)
-    assert table.probe_acc.between(0, 1).all() and table.nmi_labels.between(0, 1).all() and (table.sse > 0).all()
+    assert sorted(zip(table.k, table.epoch)) == sorted((k, e) for k in ks for e in [0, *epochs])   # epoch 0: random init
+    assert table.probe_acc.between(0, 1).all() and table.nmi_labels.between(0, 1).all()
+    trained, random_init = table[table.epoch > 0], table[table.epoch == 0]
+    assert (trained.sse > 0).all() and random_init.sse.isna().all()
     summary = json.loads((run / 'summary.json').read_text())
-    best = table.loc[table.probe_acc.idxmax()]
+    best = trained.loc[trained.probe_acc.idxmax()]
     assert (summary['best_k'], summary['best_epoch']) == (best.k, best.epoch)
+    assert summary['random_init_probe_acc'] == random_init.set_index('k').probe_acc[best.k]
     for png in ('elbow_and_probe.png', 'nmi.png', 'cluster_sizes.png'): assert (run / png).stat().st_size > 1000
     for k in ks: assert len(json.loads((run / f'k{k}' / 'history.json').read_text())) == max(epochs)
 
@@ -50,6 +54,11 @@ def test_k_sweep_bad_parameters_fail_before_training(tmp_path):
     with pytest.raises(pm.PapermillExecutionError, match='k=500 must be an integer from 2 to the number of images'):
         run_nb('80_cifar10_k_sweep.ipynb', tmp_path / 'o.ipynb', ks=[500], n_per_class=5, out_dir=str(tmp_path / 'run'))
     assert not (tmp_path / 'run' / 'k500').exists()
+    for bad, message in [(dict(probe_layer=9), 'probe layers [9]: alexnet has conv layers 1 to 5'), (dict(probe_n=0), 'probe_n=0'),
+                         (dict(probe_per_class=0), 'probe_per_class=0'), (dict(pca_dim=0), 'pca_dim=0 must be from 1 to hidden')]:
+        with pytest.raises(pm.PapermillExecutionError, match=re.escape(message)):
+            run_nb('80_cifar10_k_sweep.ipynb', tmp_path / 'o.ipynb', ks=3, n_per_class=5, out_dir=str(tmp_path / 'run'), **bad)
+        assert not (tmp_path / 'run' / 'k3').exists()                      # nothing trained
 
 
 def test_full_imagenet_trains_resumes_and_probes(tmp_path, script):
@@ -69,9 +78,21 @@ def test_full_imagenet_trains_resumes_and_probes(tmp_path, script):
     assert 'resuming after epoch 1' in (tmp_path / 'o2.ipynb').read_text()
     probes = json.loads((run / 'probes.json').read_text())
     assert probes['epoch'] == 2 and set(probes['top1']) == {'conv1', 'conv5'} and all(0 <= a <= 1 for a in probes['top1'].values())
+    assert set(probes['random_init_top1']) == {'conv1', 'conv5'} and 'random init: conv1' in (tmp_path / 'o2.ipynb').read_text()
 
 
 def test_full_imagenet_checks_the_data_first(tmp_path):
     with pytest.raises(pm.PapermillExecutionError, match='no such directory'):
         run_nb('90_full_imagenet.ipynb', tmp_path / 'o.ipynb', run_dir=str(tmp_path / 'run'))
     assert not (tmp_path / 'run').exists()
+
+
+def test_full_imagenet_checks_its_settings_before_training(tmp_path, script):
+    script('make_shapes.py', '--out', tmp_path / 'inet', '--n-per-class', 3, '--n-val-per-class', 1)
+    base = dict(data_dir=str(tmp_path / 'inet'), k=5, batch_size=8, workers=0, input_size=32, width=0.25, hidden=64, pca_dim=8,
+                device='cpu', run_dir=str(tmp_path / 'run'))
+    for bad, message in [(dict(probe_layers='[6]'), 'probe layers [6]'), (dict(probe_per_class=0), 'probe_per_class=0'),
+                         (dict(estimate_batches=0), 'estimate_batches=0'), (dict(memory_budget_gb=0), 'memory_budget=0')]:
+        with pytest.raises(pm.PapermillExecutionError, match=re.escape(message)):
+            run_nb('90_full_imagenet.ipynb', tmp_path / 'o.ipynb', **base, **bad)
+        assert not (tmp_path / 'run' / 'checkpoint.pt').exists()
