@@ -43,7 +43,7 @@ _LIMITS = {   # setting: (test(value, config, n), what it must be)
     'width': (_positive, 'a positive channel multiplier (1 = the paper)'),
     'hidden': (lambda v, c, n: v >= 1, 'a positive classifier width (4096 = the paper)'),
     'k': (lambda v, c, n: 2 <= v <= n, 'an integer from 2 to the number of images ({n}); the paper uses 10,000 for ImageNet'),
-    'pca_dim': (lambda v, c, n: 1 <= v <= c.hidden, 'from 1 to hidden ({cfg.hidden}); the paper uses 256'),
+    'pca_dim': (lambda v, c, n: v >= 1, 'at least 1 (the paper: 256; above hidden, the PCA keeps hidden, with a warning)'),
     'kmeans_iters': (lambda v, c, n: v >= 1, 'at least 1 (the paper: 20)'),
     'pca_backend': (lambda v, c, n: v in ('torch', 'faiss'), "'torch' or 'faiss'"),
     'epochs': (lambda v, c, n: v >= 1, 'a positive integer'),
