@@ -57,7 +57,8 @@ def test_k_sweep_bad_parameters_fail_before_training(tmp_path):
     for bad, message in [(dict(probe_layer=9), 'probe layers [9]: alexnet has conv layers 1 to 5'), (dict(probe_n=0), 'probe_n=0'),
                          (dict(probe_per_class=0), 'probe_per_class=0'), (dict(pca_dim=0), 'pca_dim=0 must be at least 1')]:
         with pytest.raises(pm.PapermillExecutionError, match=re.escape(message)):
-            run_nb('80_cifar10_k_sweep.ipynb', tmp_path / 'o.ipynb', ks=3, n_per_class=5, out_dir=str(tmp_path / 'run'), **bad)
+            run_nb('80_cifar10_k_sweep.ipynb', tmp_path / 'o.ipynb', ks=3, n_per_class=5, batch_size=16, out_dir=str(tmp_path / 'run'),
+                   **bad)
         assert not (tmp_path / 'run' / 'k3').exists()                      # nothing trained
 
 
