@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from deepcluster_nb.data import SHAPES, VAL_SEED_OFFSET, make_shapes, save_cifar_pickles, save_image_folder
+from deepcluster_nb.data import VAL_SEED_OFFSET, save_cifar_pickles, save_image_folder
+from deepcluster_nb.shapes import SHAPES, make_shapes
 
 
 def main(argv=None):

@@ -2,9 +2,10 @@
 
 Modules:
 
-- `deepcluster_nb.data`: The two transforms of the paper, and the data sets the kit reads: ImageFolder trees (ImageNet), CIFAR-10, a generated set of shapes whose true classes we know, and real handwritten digits.
+- `deepcluster_nb.data`: The data sets the kit reads: ImageFolder trees (ImageNet), CIFAR-10, the generated shapes, and real handwritten digits; and the wrapper that gives each image its pseudo-label.
+- `deepcluster_nb.distributed`: Features computed in shards, PCA from summed moments, k-means on one process, each batch split across GPUs.
 - `deepcluster_nb.evaluate`: Clustering scores, linear probes on frozen conv layers, kNN, pictures of what the network learned, and a loader for the official checkpoints.
-- `deepcluster_nb.pca`: Before k-means, the 4096-d features are reduced to 256 dimensions by PCA, whitened, and each row is scaled to unit length.
-- `deepcluster_nb.small`: DeepCluster's choices were sized for 224-px ImageNet crops and 4,096-wide layers. On real 32-px images some of them stop the network from learning. A bisection, one change at a time, finds which, and why."""
+- `deepcluster_nb.fast`: For small data sets, hold every image on the device as one uint8 tensor and make both views there, in batches.
+- `deepcluster_nb.pca`: Before k-means, the 4096-d features are reduced to 256 dimensions by PCA, whitened, and each row is scaled to unit length."""
 
 __version__ = "0.1.0"

@@ -6,17 +6,18 @@ Docs: https://deepcluster-nb.github.io/deepcluster_nb/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #2138047d
 from __future__ import annotations
-import json, os, random, shutil, socket, time, tempfile
+import json, os, random, shutil, socket, time, tempfile, warnings
 from collections import defaultdict
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import torch
+from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['in_test', 'as_list', 'get_device', 'set_seed', 'rng_state', 'set_rng_state', 'Timer', 'DiskFullError', 'atomic_write',
-           'atomic_save', 'atomic_write_json', 'take_lock']
+__all__ = ['in_test', 'as_list', 'get_device', 'check_features', 'set_seed', 'rng_state', 'set_rng_state', 'Timer',
+           'DiskFullError', 'atomic_write', 'atomic_save', 'atomic_write_json', 'take_lock', 'RunDir']
 
 # %% ../nbs/00_core.ipynb #d5a4b3db
 def in_test() -> bool:
@@ -25,17 +26,31 @@ def in_test() -> bool:
 
 # %% ../nbs/00_core.ipynb #1c188a51
 def as_list(value, name: str, kind=int) -> list:
-    "A list parameter as a list of `kind`: from a list/tuple, text like '5,10' or '[5, 10]', or one value (`-p ks 3`)."
-    items = value.strip().strip('[]').split(',') if isinstance(value, str) else value if isinstance(value, (list, tuple)) else [value]
-    try: out = [kind(v.strip()) if isinstance(v, str) else kind(v) for v in items if not (isinstance(v, str) and not v.strip())]
+    "A list parameter as a list of `kind`: from a list, text like '5,10' or '[5, 10]', or one value."
+    items = (
+        value.strip().strip('[]').split(',')
+        if isinstance(value, str)
+        else value
+        if isinstance(value, (list, tuple))
+        else [value]
+    )
+    try:
+        out = [
+            kind(v.strip()) if isinstance(v, str) else kind(v)
+            for v in items
+            if not (isinstance(v, str) and not v.strip())
+        ]
     except (TypeError, ValueError):
-        raise TypeError(f"parameter {name}={value!r}: expected a list of {kind.__name__} like [5, 10] or '5,10'") from None
+        raise TypeError(
+            f"parameter {name}={value!r}: expected a list of {kind.__name__} like [5, 10] or '5,10'"
+        ) from None
     if not out: raise ValueError(f"parameter {name}={value!r} is empty; give at least one value")
     return out
 
 # %% ../nbs/00_core.ipynb #2a7fadd1
-def get_device(device: str | torch.device | None = None, # 'cuda', 'cuda:1', 'mps', 'cpu', or None/'auto' to pick
-              ) -> torch.device:
+def get_device(
+    device: str | torch.device | None = None,  # 'cuda', 'cuda:1', 'mps', 'cpu', or None/'auto' to pick
+) -> torch.device:
     "The device to run on: `device` when given (and present), else CUDA, then MPS, then CPU."
     if device is None or device == 'auto':
         if torch.cuda.is_available(): return torch.device('cuda')
@@ -43,11 +58,26 @@ def get_device(device: str | torch.device | None = None, # 'cuda', 'cuda:1', 'mp
         return torch.device('cpu')
     d = torch.device(device)
     if d.type == 'cuda' and not torch.cuda.is_available():
-        raise RuntimeError(f"device={str(device)!r} was asked for, but torch {torch.__version__} sees no CUDA GPU; "
-                           "use device='cpu' (or 'auto'), or install a CUDA build of torch on a GPU machine")
+        raise RuntimeError(
+            f"device={str(device)!r} was asked for, but torch {torch.__version__} sees no CUDA GPU; "
+            "use device='cpu' (or 'auto'), or install a CUDA build of torch on a GPU machine"
+        )
     if d.type == 'mps' and not torch.backends.mps.is_available():
-        raise RuntimeError(f"device={str(device)!r} was asked for, but MPS is not available; use device='cpu' or 'auto'")
+        raise RuntimeError(
+            f"device={str(device)!r} was asked for, but MPS is not available; use device='cpu' or 'auto'"
+        )
     return d
+
+# %% ../nbs/00_core.ipynb #b497df0b
+def check_features(x, name: str = 'features'):
+    "Raise a clear error unless `x` is a finite 2-D array or tensor with at least 2 rows."
+    shape = tuple(x.shape)
+    if len(shape) != 2: raise ValueError(f"{name} must be 2-D (N rows × d columns), got shape {shape}")
+    if shape[0] < 2: raise ValueError(f"{name} has {shape[0]} rows; need at least 2")
+    finite = torch.isfinite(x).all().item() if isinstance(x, torch.Tensor) else np.isfinite(x).all()
+    if not finite:
+        raise ValueError(f"{name} contain NaN or inf: the network diverged (lower the learning rate) "
+                         "or the input has invalid values")
 
 # %% ../nbs/00_core.ipynb #17a92841
 def set_seed(seed: int, # seeds Python's `random`, NumPy and torch (all devices)
@@ -70,7 +100,9 @@ def rng_state() -> dict:
 
 def set_rng_state(state: dict) -> None:
     "Restore generator states saved by `rng_state`."
-    random.setstate(state['python']); np.random.set_state(state['numpy']); torch.set_rng_state(state['torch'])
+    random.setstate(state['python'])
+    np.random.set_state(state['numpy'])
+    torch.set_rng_state(state['torch'])
     if 'cuda' in state and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
 
 # %% ../nbs/00_core.ipynb #6c3fd4ad
@@ -112,8 +144,11 @@ def atomic_write(path: str | Path, write, # write(f) fills the open temporary fi
         Path(tmp).unlink(missing_ok=True)
         if isinstance(e, (OSError, RuntimeError)) and not isinstance(e, DiskFullError):
             free = shutil.disk_usage(path.parent).free
-            raise DiskFullError(f"{path}: could not be written ({type(e).__name__}: {str(e).splitlines()[0]}); {free / 2**20:.0f} MiB "
-                                f"free on its disk: is it full? The previous {path.name}, if any, is unchanged") from e
+            raise DiskFullError(
+                f"{path}: could not be written ({type(e).__name__}: {str(e).splitlines()[0]}); "
+                f"{free / 2**20:.0f} MiB "
+                f"free on its disk: is it full? The previous {path.name}, if any, is unchanged"
+            ) from e
         raise
     return path
 
@@ -134,14 +169,80 @@ def _alive(pid: int) -> bool:
     return True
 
 def take_lock(path: str | Path) -> Path:
-    "Hold `path` as this process's lock (host and pid inside); refuse one held by another live process, take over a stale one."
+    "Hold `path` as this process's lock (host and pid inside); refuse a live one, take over a stale one."
     path, me = Path(path), f'{socket.gethostname()} {os.getpid()}'
     try:
         with os.fdopen(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY), 'w') as f: f.write(me)
         return path
     except FileExistsError: host, _, pid = path.read_text().strip().partition(' ')
-    if not host or (host == socket.gethostname() and (pid == str(os.getpid()) or not _alive(int(pid) if pid.isdigit() else 0))):
+    if not host or (
+        host == socket.gethostname()
+        and (pid == str(os.getpid()) or not _alive(int(pid) if pid.isdigit() else 0))
+    ):
         atomic_write(path, lambda f: f.write(me), 'w')
         return path
-    raise RuntimeError(f"{path.parent} is in use by process {pid} on {host} ({path.name}): wait for that run to end, "
-                       f"use another directory, or delete {path} if that process is gone")
+    raise RuntimeError(
+        f"{path.parent} is in use by process {pid} on {host} ({path.name}): wait for that run to end, "
+        f"use another directory, or delete {path} if that process is gone"
+    )
+
+# %% ../nbs/00_core.ipynb #85c791f4
+class RunDir:
+    "A run's directory: lock, per-epoch checkpoints (the last `keep`), `checkpoint.pt` (the newest), history."
+    def __init__(self, path: str | Path, keep: int = 3,
+                 writer: bool = True): # False: only read (the other processes of a multi-GPU run)
+        self.path, self.keep = Path(path).expanduser(), keep
+        if not writer: return
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            atomic_write(self.path / '.write-test', lambda f: f.write('ok'), 'w').unlink()
+        except OSError as e:
+            raise PermissionError(f"run_dir {self.path} is not a writable directory ({e.strerror or e}); "
+                                  "choose another run_dir") from None
+        take_lock(self.path / 'run.lock')
+        for tmp in self.path.glob('*.tmp'): tmp.unlink()          # left by a run killed while writing
+
+    @property
+    def latest(self) -> Path: return self.path / 'checkpoint.pt'
+
+# %% ../nbs/00_core.ipynb #65a04ec7
+@patch
+def saved(self: RunDir) -> list[Path]:
+    "checkpoint.pt and the per-epoch checkpoints that exist, newest first: the order to resume from."
+    epochs = sorted(self.path.glob('checkpoint_epoch*.pt'), reverse=True)
+    return [p for p in [self.latest, *epochs] if p.exists()]
+
+@patch
+def clear(self: RunDir) -> None:
+    "Remove the checkpoints and the history (the lock stays)."
+    for f in [*self.path.glob('checkpoint*.pt'), self.path / 'history.json']: f.unlink(missing_ok=True)
+
+# %% ../nbs/00_core.ipynb #9a6ef5c1
+@patch
+def save(self: RunDir, state: dict, epoch: int, history: list) -> Path:
+    "Write `state` as epoch `epoch`'s checkpoint and checkpoint.pt, keep the last `keep`, write the history."
+    ep = atomic_save(state, self.path / f'checkpoint_epoch{epoch:04d}.pt')
+    tmp = self.path / 'checkpoint.pt.link.tmp'
+    try: os.link(ep, tmp)                                         # no second copy on disk ...
+    except OSError: shutil.copyfile(ep, tmp)                      # ... where the file system allows
+    os.replace(tmp, self.latest)
+    for old in sorted(self.path.glob('checkpoint_epoch*.pt'))[:-self.keep or None]: old.unlink()
+    atomic_write_json(history, self.path / 'history.json')
+    return self.latest
+
+@patch
+def load_newest(self: RunDir, map_location=None) -> tuple[dict, Path]:
+    "The newest checkpoint that loads, and its path; raise naming the files when none does."
+    saved = self.saved()
+    for path in saved:
+        try: state = torch.load(path, map_location=map_location, weights_only=False)
+        except Exception as e:
+            warnings.warn(f"{path}: unreadable checkpoint ({type(e).__name__}: {e}); trying an older one")
+            continue
+        if path != self.latest:
+            warnings.warn(f"resuming from {path.name}: checkpoint.pt is missing or unreadable")
+        return state, path
+    raise RuntimeError(
+        f"{self.path}: none of its checkpoints loads ({', '.join(p.name for p in saved) or 'none saved'}); "
+        "pass overwrite=True to start afresh, or choose another run_dir"
+    )

@@ -1,4 +1,5 @@
-"""Features computed in shards, PCA from summed moments, k-means on one process, the epoch's batches split across GPUs.
+"""Features computed in shards, PCA from summed moments, k-means on one process, each batch split
+across GPUs.
 
 Docs: https://deepcluster-nb.github.io/deepcluster_nb/distributed.html.md"""
 
@@ -16,12 +17,12 @@ import torch.distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from .core import Timer
+from .core import RunDir, Timer, check_features
 from .data import get_dataset
 from .fast import DeviceImages
 from .features import compute_features
 from .kmeans import run_kmeans
-from .pca import WhitenedPCA, check_features, l2_normalize, moments
+from .pca import WhitenedPCA, l2_normalize, moments
 from .train import DeepCluster, DeepClusterConfig, format_log
 
 # %% auto #0
@@ -55,45 +56,68 @@ class DistributedDeepCluster(DeepCluster):
     def __init__(self, dataset, cfg: DeepClusterConfig, run_dir=None, labels=None, resume: bool = True,
                  overwrite: bool = False, progress: bool = True):
         self.rank, self.world = init_distributed()
-        if cfg.batch_size % self.world: raise ValueError(f"batch_size={cfg.batch_size} must be a multiple of the {self.world} processes")
-        if cfg.pca_backend != 'torch': raise ValueError("several processes fit the PCA from moments: use pca_backend='torch'")
+        if cfg.batch_size % self.world:
+            raise ValueError(f"batch_size={cfg.batch_size} must be a multiple of the {self.world} processes")
+        if cfg.pca_backend != 'torch':
+            raise ValueError("several processes fit the PCA from moments: use pca_backend='torch'")
         super().__init__(dataset, cfg, None, labels, progress=progress and self.rank == 0)
         if self.device.type == 'cuda': self.model = nn.SyncBatchNorm.convert_sync_batchnorm(self.model)
-        self.run_dir = None if run_dir is None else Path(run_dir).expanduser()
-        if self.run_dir is not None: self._open_shared_run_dir(resume, overwrite)
+        self.store = None if run_dir is None else self.open_shared_run_dir(run_dir, resume, overwrite)
 
-    def _open_shared_run_dir(self, resume, overwrite):
-        "Process 0 opens the run directory (and may refuse); then every process resumes from the same checkpoint."
-        error = [None]
+    def open_shared_run_dir(self, run_dir, resume, overwrite) -> RunDir:
+        "Process 0 opens the run directory (and may refuse); then every process resumes from one checkpoint."
+        error, store = [None], None
         if self.rank == 0:
-            try: self._open_run_dir(resume, overwrite)
+            try: store = self.open_run_dir(run_dir, resume, overwrite)
             except (OSError, ValueError, RuntimeError) as e: error = [e]
         dist.broadcast_object_list(error)
         if error[0] is not None: raise error[0]
-        if self.rank != 0 and (saved := self.saved_checkpoints()): self.resume_latest(saved)
+        if self.rank == 0: return store
+        store = RunDir(run_dir, self.cfg.keep_checkpoints, writer=False)
+        if store.saved(): self.restore(*store.load_newest(self.device))
+        return store
 
     def cluster(self, timer: Timer | None = None):
-        "Features of this process's share, PCA from the summed moments, rows gathered, k-means on process 0, broadcast."
+        "Features of this process's share, PCA from summed moments, rows gathered, k-means on process 0."
         cfg, n, timer = self.cfg, len(self.dataset), timer or Timer(self.device)
         mine = np.array_split(np.arange(n), self.world)[self.rank]
         with timer('features'):
-            f = torch.from_numpy(compute_features(self.model, self.views()[0], batch_size=self.feature_batch_size, indices=mine,
-                                                  progress=self.progress)).to(self.device)
+            f = torch.from_numpy(
+                compute_features(
+                    self.model,
+                    self.views()[0],
+                    batch_size=self.feature_batch_size,
+                    indices=mine,
+                    progress=self.progress,
+                )
+            ).to(self.device)
         with timer('pca'):
             check_features(f)
             total, scatter = moments(f)
-            dist.all_reduce(total); dist.all_reduce(scatter)
+            dist.all_reduce(total)
+            dist.all_reduce(scatter)
             pca = WhitenedPCA(cfg.pca_dim, 'torch').fit_moments(total, scatter, n)
             x = gather_rows(l2_normalize(pca.transform(f)))
         with timer('kmeans'):
-            km = [run_kmeans(x.cpu().numpy(), cfg.k, niter=cfg.kmeans_iters, backend=cfg.kmeans_backend, device=self.device)
-                  if self.rank == 0 else None]
+            km = [
+                run_kmeans(
+                    x.cpu().numpy(),
+                    cfg.k,
+                    niter=cfg.kmeans_iters,
+                    backend=cfg.kmeans_backend,
+                    device=self.device,
+                )
+                if self.rank == 0
+                else None
+            ]
             dist.broadcast_object_list(km)
         return km[0]
 
     def training_model(self) -> nn.Module:
         "The network wrapped for this epoch (its top layer is new each epoch), synchronised from process 0."
-        return DistributedDataParallel(self.model, device_ids=[self.device.index] if self.device.type == 'cuda' else None)
+        return DistributedDataParallel(
+            self.model, device_ids=[self.device.index] if self.device.type == 'cuda' else None
+        )
 
     def train(self, assignments, timer: Timer) -> float:
         "One epoch on this process's share of each batch; returns the loss averaged over the processes."
@@ -110,11 +134,18 @@ def parse_args(argv=None) -> argparse.Namespace:
     "The command line: data set, run directory, and one option per `DeepClusterConfig` field."
     p = argparse.ArgumentParser(prog='torchrun --nproc_per_node=N -m deepcluster_nb.distributed',
                                 description='A DeepCluster run on several processes (one per GPU).')
-    p.add_argument('dataset', help="'shapes', 'digits', 'cifar10' or the path of an ImageFolder tree (root/train/<class>/...)")
+    p.add_argument(
+        'dataset',
+        help="'shapes', 'digits', 'cifar10' or the path of an ImageFolder tree (root/train/<class>/...)",
+    )
     p.add_argument('--data-dir', help='the folder that holds cifar-10-batches-py/ (cifar10 only)')
     p.add_argument('--n-per-class', type=int, default=500, help='images per class (shapes only)')
-    p.add_argument('--run-dir', required=True, help='checkpoints and history.json go here; the same command resumes')
-    p.add_argument('--data-on-device', action='store_true', help='hold the data set on each GPU (CIFAR-sized sets)')
+    p.add_argument(
+        '--run-dir', required=True, help='checkpoints and history.json go here; the same command resumes'
+    )
+    p.add_argument(
+        '--data-on-device', action='store_true', help='hold the data set on each GPU (CIFAR-sized sets)'
+    )
     types = {'int': int, 'float': float, 'str': str, 'str | None': str, 'int | None': int}
     for f in fields(DeepClusterConfig):
         opt = '--' + f.name.replace('_', '-')

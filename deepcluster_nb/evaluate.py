@@ -7,6 +7,7 @@ Docs: https://deepcluster-nb.github.io/deepcluster_nb/eval.html.md"""
 
 # %% ../nbs/09_eval.ipynb #3e679cac
 from __future__ import annotations
+import copy
 from contextlib import contextmanager
 
 import numpy as np
@@ -19,22 +20,25 @@ from sklearn.preprocessing import StandardScaler
 from torch import nn
 from torch.utils.data import DataLoader
 
-from .data import PseudoLabelDataset, clustering_transform, show_images
+from .data import PseudoLabelDataset, per_class_indices
+from .views import clustering_transform, show_images
 from .features import compute_features
 from .kmeans import clustering_scores, run_kmeans
 from .models import CONV_LAYERS, DeepClusterNet, get_model
-from .pca import features_pca
+from .train import DeepCluster, DeepClusterConfig, features_pca
 
 # %% auto #0
 __all__ = ['conv_output', 'pool_to', 'evaluating', 'probe_features', 'linear_probe', 'linear_probes', 'check_probe_settings',
            'knn_accuracy', 'kmeans_scores', 'fc2_knn_accuracy', 'plot_history', 'plot_cluster_sizes', 'show_clusters',
-           'conv1_filters', 'show_filters', 'top_activating', 'load_official_checkpoint']
+           'conv1_filters', 'show_filters', 'top_activating', 'load_official_checkpoint', 'learning_curve',
+           'feature_scores', 'compare_with_random_init']
 
 # %% ../nbs/09_eval.ipynb #17cbe095
 def conv_output(model: DeepClusterNet, x: torch.Tensor, layer: int) -> torch.Tensor:
     "The activation after the ReLU of the `layer`-th convolution (1-based) of `model.features`."
     convs = [i for i, m in enumerate(model.features) if isinstance(m, nn.Conv2d)]
-    if not 1 <= layer <= len(convs): raise ValueError(f"layer={layer}: this network has conv layers 1 to {len(convs)}")
+    if not 1 <= layer <= len(convs):
+        raise ValueError(f"layer={layer}: this network has conv layers 1 to {len(convs)}")
     if model.sobel is not None: x = model.sobel(x)
     return model.features[:convs[layer - 1] + 3](x)      # conv, BN, ReLU
 
@@ -59,7 +63,8 @@ def probe_features(model: DeepClusterNet, dataset, layer: int, target_dim: int =
     feats, labels = [], []
     with evaluating(model):
         for x, y in DataLoader(dataset, batch_size=batch_size, num_workers=num_workers):
-            feats.append(pool_to(conv_output(model, x.to(device), layer), target_dim).float().cpu()); labels.append(y)
+            feats.append(pool_to(conv_output(model, x.to(device), layer), target_dim).float().cpu())
+            labels.append(y)
     return torch.cat(feats).numpy(), torch.cat(labels).numpy()
 
 # %% ../nbs/09_eval.ipynb #d3b14a49
@@ -74,17 +79,26 @@ def linear_probes(model: DeepClusterNet, train_ds, val_ds, # data sets of PIL im
     "Linear-probe accuracy on the frozen output of each conv layer in `layers`: {layer: accuracy}."
     t = clustering_transform(input_size)
     tr, va = PseudoLabelDataset(train_ds, t), PseudoLabelDataset(val_ds, t)
-    return {l: linear_probe(*probe_features(model, tr, l, target_dim), *probe_features(model, va, l, target_dim), **kw)
-            for l in layers}
+    return {
+        l: linear_probe(
+            *probe_features(model, tr, l, target_dim), *probe_features(model, va, l, target_dim), **kw
+        )
+        for l in layers
+    }
 
-def check_probe_settings(arch: str, layers, # conv layers to probe (1-based)
-                         per_class: int | None = None, n: int | None = None): # labelled images per class / in all
-    "Raise before any training when the probes cannot run: a conv layer `arch` lacks, or no labelled image to fit on."
+def check_probe_settings(
+    arch: str,
+    layers,  # conv layers to probe (1-based)
+    per_class: int | None = None,
+    n: int | None = None,
+):  # labelled images per class / in all
+    "Raise before any training when the probes cannot run: a layer `arch` lacks, or no image to fit on."
     top = CONV_LAYERS.get(arch, 5)
     bad = [l for l in layers if not (isinstance(l, int) and 1 <= l <= top)]
     if bad: raise ValueError(f"probe layers {bad}: {arch} has conv layers 1 to {top}")
     for name, v in (('probe_per_class', per_class), ('probe_n', n)):
-        if v is not None and v < 1: raise ValueError(f"{name}={v}: the probe needs at least one labelled image")
+        if v is not None and v < 1:
+            raise ValueError(f"{name}={v}: the probe needs at least one labelled image")
 
 # %% ../nbs/09_eval.ipynb #aa651caa
 def knn_accuracy(train_x: np.ndarray, train_y, val_x: np.ndarray, val_y, k: int = 20) -> float:
@@ -93,38 +107,58 @@ def knn_accuracy(train_x: np.ndarray, train_y, val_x: np.ndarray, val_y, k: int 
     return float(knn.score(val_x, val_y))
 
 # %% ../nbs/09_eval.ipynb #b87811b1
-def kmeans_scores(model: DeepClusterNet, dataset, # PIL images with labels (`targets`)
-                  k: int, input_size: int = 224, pca_dim: int = 256, seed: int = 0,
-                  n_runs: int = 1, # k-means runs (seeds seed, seed+1, ...) whose scores are averaged: one run's NMI varies by ±0.03
-                  crop: bool = True, # the clustering view's border crop (False: the whole image)
-                  **kw) -> dict:
+def kmeans_scores(
+    model: DeepClusterNet,
+    dataset,  # PIL images with labels (`targets`)
+    k: int,
+    input_size: int = 224,
+    pca_dim: int = 256,
+    seed: int = 0,
+    n_runs: int = 1,  # k-means runs (seeds seed, seed+1, ...) averaged: one run's NMI varies by ±0.03
+    crop: bool = True,  # the clustering view's border crop (False: the whole image)
+    **kw,
+) -> dict:
     "NMI, ARI and accuracy against the labels of k-means on the model's whitened FC2 features."
-    x = features_pca(model, PseudoLabelDataset(dataset, clustering_transform(input_size, crop)), dim=pca_dim, progress=False, **kw)
-    runs = [clustering_scores(run_kmeans(x, k, seed=seed + i).assignments, dataset.targets) for i in range(n_runs)]
+    x = features_pca(
+        model,
+        PseudoLabelDataset(dataset, clustering_transform(input_size, crop)),
+        dim=pca_dim,
+        progress=False,
+        **kw,
+    )
+    runs = [
+        clustering_scores(run_kmeans(x, k, seed=seed + i).assignments, dataset.targets) for i in range(n_runs)
+    ]
     return {name: float(np.mean([r[name] for r in runs])) for name in runs[0]}
 
 def fc2_knn_accuracy(model: DeepClusterNet, train_ds, val_ds, input_size: int = 224, k: int = 20) -> float:
-    "kNN accuracy (cosine, `k` neighbours) on the model's FC2 features: train split as memory, val split scored."
+    "kNN accuracy (cosine, `k` neighbours) on FC2 features: the train split as memory, the val split scored."
     t = clustering_transform(input_size)
     f = [compute_features(model, PseudoLabelDataset(d, t), progress=False) for d in (train_ds, val_ds)]
     return knn_accuracy(f[0], train_ds.targets, f[1], val_ds.targets, k)
 
 # %% ../nbs/09_eval.ipynb #d83cc8c5
 def plot_history(history: list[dict]):
-    "NMI (vs labels, vs previous epoch), k-means loss, training loss and cluster health per epoch; returns the figure."
+    "NMI (vs labels, vs last epoch), k-means loss, training loss and cluster health per epoch; the figure."
     import matplotlib.pyplot as plt
     ep = [h['epoch'] for h in history]
     fig, ax = plt.subplots(1, 4, figsize=(16, 3))
-    if 'nmi_labels' in history[0]: ax[0].plot(ep, [h['nmi_labels'] for h in history], 'o-', label='NMI vs true labels')
+    if 'nmi_labels' in history[0]:
+        ax[0].plot(ep, [h['nmi_labels'] for h in history], 'o-', label='NMI vs true labels')
     prev = [(h['epoch'], h['nmi_prev']) for h in history if 'nmi_prev' in h]
     if prev: ax[0].plot(*zip(*prev), 's--', label='NMI vs previous epoch')
-    ax[0].set(xlabel='epoch', title='NMI'); ax[0].legend()
-    ax[1].plot(ep, [h['sse'] for h in history], 'o-'); ax[1].set(xlabel='epoch', title='k-means loss (SSE)')
-    ax[2].plot(ep, [h['loss'] for h in history], 'o-'); ax[2].set(xlabel='epoch', title='training loss')
+    ax[0].set(xlabel='epoch', title='NMI')
+    ax[0].legend()
+    ax[1].plot(ep, [h['sse'] for h in history], 'o-')
+    ax[1].set(xlabel='epoch', title='k-means loss (SSE)')
+    ax[2].plot(ep, [h['loss'] for h in history], 'o-')
+    ax[2].set(xlabel='epoch', title='training loss')
     ax[3].plot(ep, [h['largest_share'] for h in history], 'o-', label='largest cluster (share of images)')
     ax[3].set(xlabel='epoch', title='cluster health (degenerate: high)', ylim=(0, 1))
     n_empty = [h['n_empty'] for h in history]
-    empty = ax[3].twinx(); empty.plot(ep, n_empty, 'r.--'); empty.set_ylabel('empty clusters', color='r')
+    empty = ax[3].twinx()
+    empty.plot(ep, n_empty, 'r.--')
+    empty.set_ylabel('empty clusters', color='r')
     empty.set_ylim(0, max(1, 1.1 * max(n_empty)))
     ax[3].legend(loc='upper left', fontsize=8)
     fig.tight_layout()
@@ -136,8 +170,11 @@ def plot_cluster_sizes(assignments, k: int | None = None):
     sizes = np.sort(np.bincount(np.asarray(assignments), minlength=k or 0))[::-1]
     fig, ax = plt.subplots(figsize=(6, 3))
     ax.bar(range(len(sizes)), sizes, width=1.0)
-    ax.set(xlabel='cluster (largest first)', ylabel='images', title=f'{len(sizes)} clusters, {int((sizes == 0).sum())} empty, '
-           f'largest {sizes[0] / sizes.sum():.1%}')
+    ax.set(
+        xlabel='cluster (largest first)',
+        ylabel='images',
+        title=f'{len(sizes)} clusters, {int((sizes == 0).sum())} empty, largest {sizes[0] / sizes.sum():.1%}',
+    )
     return fig
 
 def show_clusters(dataset, assignments, n_clusters: int = 8, per_cluster: int = 8, seed: int = 0):
@@ -145,8 +182,14 @@ def show_clusters(dataset, assignments, n_clusters: int = 8, per_cluster: int = 
     rng = np.random.default_rng(seed)
     a = np.asarray(assignments)
     largest = np.argsort(-np.bincount(a))[:n_clusters]
-    rows = [rng.choice(np.flatnonzero(a == c), min(per_cluster, (a == c).sum()), replace=False) for c in largest]
-    images = [None if i is None else dataset[int(i)][0] for r in rows for i in [*r, *[None] * (per_cluster - len(r))]]
+    rows = [
+        rng.choice(np.flatnonzero(a == c), min(per_cluster, (a == c).sum()), replace=False) for c in largest
+    ]
+    images = [
+        None if i is None else dataset[int(i)][0]
+        for r in rows
+        for i in [*r, *[None] * (per_cluster - len(r))]
+    ]
     return show_images(images, ncols=per_cluster, size=1.0)
 
 # %% ../nbs/09_eval.ipynb #21f53e20
@@ -156,7 +199,8 @@ def conv1_filters(model: DeepClusterNet) -> torch.Tensor:
     conv = model.features[0]
     if model.sobel is None: return conv.weight.mean(1).cpu()
     k = conv.kernel_size[0] + 2
-    impulse = torch.zeros(1, 3, 2 * k + 1, 2 * k + 1, device=conv.weight.device); impulse[..., k, k] = 1
+    impulse = torch.zeros(1, 3, 2 * k + 1, 2 * k + 1, device=conv.weight.device)
+    impulse[..., k, k] = 1
     resp = F.conv2d(model.sobel(impulse), conv.weight, padding=conv.padding)[0] - F.conv2d(
         model.sobel(torch.zeros_like(impulse)), conv.weight, padding=conv.padding)[0]
     c = resp.shape[-1] // 2
@@ -180,13 +224,63 @@ def top_activating(model: DeepClusterNet, dataset, # yields (tensor, label)
 
 # %% ../nbs/09_eval.ipynb #83a0afac
 def load_official_checkpoint(path, arch: str | None = None, # None: the checkpoint's own `arch`
-                             map_location='cpu') -> DeepClusterNet:
+                             map_location='cpu',
+                             **kw, # network settings a checkpoint does not record (input_size, width, hidden)
+                            ) -> DeepClusterNet:
     "A model with the weights of a checkpoint released with the official DeepCluster code."
     ck = torch.load(path, map_location=map_location, weights_only=True)
     sd = {k.replace('module.', ''): v for k, v in ck.get('state_dict', ck).items()}
     arch = arch or ck.get('arch')
     if arch is None: raise ValueError(f"{path}: no 'arch' in the checkpoint; pass arch='alexnet' or 'vgg16'")
-    if 'top_layer.weight' not in sd: raise ValueError(f"{path}: no top_layer weights; is this a DeepCluster checkpoint?")
-    model = get_model(arch, sobel='sobel.0.weight' in sd, num_classes=sd['top_layer.weight'].shape[0])
+    if 'top_layer.weight' not in sd:
+        raise ValueError(f"{path}: no top_layer weights; is this a DeepCluster checkpoint?")
+    model = get_model(arch, sobel='sobel.0.weight' in sd, num_classes=sd['top_layer.weight'].shape[0], **kw)
     model.load_state_dict(sd)
     return model
+
+# %% ../nbs/09_eval.ipynb #9f08ac4d
+def learning_curve(run: DeepCluster, n_runs: int = 5) -> dict:
+    "Train `run`; NMI vs labels of k-means on its features (its k and PCA) before and after; epoch logs."
+    cfg, ds = run.cfg, run.dataset
+
+    def nmi():
+        return kmeans_scores(run.model, ds, cfg.k, cfg.input_size, cfg.pca_dim, n_runs=n_runs, crop=False)[
+            'nmi'
+        ]
+    before = nmi()
+    run.fit()
+    return dict(nmi_before=before, nmi_after=nmi(), nmi_epochs=[h['nmi_labels'] for h in run.history],
+                nmi_prev=[h['nmi_prev'] for h in run.history[1:]], loss=[h['loss'] for h in run.history])
+
+# %% ../nbs/09_eval.ipynb #14bdc015
+def feature_scores(
+    model,
+    train_ds,
+    val_ds,  # images with labels: the labels only fit the probes and score
+    input_size: int = 32,
+    layer: int = 5,  # conv layer the probes read (pooled to about 9,600 numbers)
+    n_per_class: int = 10,  # labelled training images per class for the few-label probe
+    pca_dim: int = 128,
+    seed: int = 0,
+) -> dict:
+    "Three rulers on a frozen network: k-means NMI (k = classes), a probe with few labels, one with all."
+    t = clustering_transform(input_size, crop=False)                 # the whole image
+    (xt, yt), (xv, yv) = (probe_features(model, PseudoLabelDataset(d, t), layer) for d in (train_ds, val_ds))
+    few, n_classes = per_class_indices(yt, n_per_class, seed), len(np.unique(yt))
+    return {
+        f'NMI k-means k={n_classes}': kmeans_scores(
+            model, train_ds, n_classes, input_size, pca_dim, seed, n_runs=5, crop=False
+        )['nmi'],
+        f'probe conv{layer}, {n_per_class} labels/class': linear_probe(xt[few], yt[few], xv, yv),
+        f'probe conv{layer}, all labels': linear_probe(xt, yt, xv, yv),
+    }
+
+# %% ../nbs/09_eval.ipynb #b60afc23
+def compare_with_random_init(train_ds, val_ds, cfg: DeepClusterConfig, **kw) -> dict:
+    "Train DeepCluster: its learning curve, `feature_scores` (`kw`) at random init and after, and the run."
+    run = DeepCluster(train_ds, cfg, progress=False)
+    random_net = copy.deepcopy(run.model)
+    curve = learning_curve(run)
+    scores = {name: feature_scores(m, train_ds, val_ds, cfg.input_size, pca_dim=cfg.pca_dim, **kw)
+              for name, m in (('random init', random_net), ('DeepCluster', run.model))}
+    return {**curve, **scores, 'run': run}

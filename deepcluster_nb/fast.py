@@ -1,4 +1,5 @@
-"""For small data sets, hold every image on the device as one uint8 tensor and make both views there, in batches.
+"""For small data sets, hold every image on the device as one uint8 tensor and make both views there,
+in batches.
 
 Docs: https://deepcluster-nb.github.io/deepcluster_nb/fast_data.html.md"""
 
@@ -6,6 +7,7 @@ Docs: https://deepcluster-nb.github.io/deepcluster_nb/fast_data.html.md"""
 
 # %% ../nbs/10_fast_data.ipynb #ada7b112
 from __future__ import annotations
+from dataclasses import dataclass
 import math
 
 import numpy as np
@@ -16,7 +18,7 @@ from torchvision.io import ImageReadMode, decode_image, decode_jpeg, read_file
 from torchvision.ops import roi_align
 
 from .core import get_device
-from .data import IMAGENET_MEAN, IMAGENET_STD, check_augment, crop_scale, shift_pixels
+from .views import IMAGENET_MEAN, IMAGENET_STD, check_augment, crop_scale, shift_pixels
 
 # %% auto #0
 __all__ = ['images_tensor', 'normalize', 'clustering_view', 'crop_boxes', 'view_boxes', 'training_view', 'DeviceImages',
@@ -30,8 +32,11 @@ def images_tensor(dataset) -> torch.Tensor:
         imgs = [np.asarray(dataset[i][0].convert('RGB')) for i in range(len(dataset))]
         sizes = {im.shape for im in imgs}
         if len(sizes) > 1:
-            raise ValueError(f"the images have {len(sizes)} different sizes (e.g. {sorted(sizes)[:2]}); the GPU-resident path "
-                             "needs one size, as in CIFAR-10: use the DataLoader path (a plain data set) for this one")
+            raise ValueError(
+                f"the images have {len(sizes)} different sizes (e.g. {sorted(sizes)[:2]}); "
+                f"the GPU-resident path "
+                "needs one size, as in CIFAR-10: use the DataLoader path (a plain data set) for this one"
+            )
         a = np.stack(imgs)
     return torch.from_numpy(a).permute(0, 3, 1, 2).contiguous()
 
@@ -42,14 +47,20 @@ def normalize(x: torch.Tensor) -> torch.Tensor:
     "Float images in [0, 255] → ImageNet-normalised, on x's device."
     return (x / 255 - _MEAN.to(x.device)) / _STD.to(x.device)
 
-def clustering_view(x: torch.Tensor, size: int,
-                    crop: bool = True, # resize to size·256/224 before the centre crop (the paper); False: to size
-                   ) -> torch.Tensor:
-    "Batched clustering transform of N×3×H×W uint8 images: resize the short side, centre crop `size`, normalise."
+def clustering_view(
+    x: torch.Tensor,
+    size: int,
+    crop: bool = True,  # resize to size·256/224 before the centre crop (the paper); False: to size
+) -> torch.Tensor:
+    "Batched clustering view of N×3×H×W uint8 images: resize the short side, centre crop `size`, normalise."
     h, w = x.shape[-2:]
     r = (round(size * 256 / 224) if crop else size) / min(h, w)
     nh, nw = max(size, int(h * r)), max(size, int(w * r))
-    x = F.interpolate(x.float(), size=(nh, nw), mode='bilinear', antialias=True, align_corners=False).round().clamp(0, 255)
+    x = (
+        F.interpolate(x.float(), size=(nh, nw), mode='bilinear', antialias=True, align_corners=False)
+        .round()
+        .clamp(0, 255)
+    )
     top, left = int(round((nh - size) / 2)), int(round((nw - size) / 2))
     return normalize(x[..., top:top + size, left:left + size])
 
@@ -57,7 +68,7 @@ def clustering_view(x: torch.Tensor, size: int,
 def crop_boxes(u: torch.Tensor, # n×4 uniform draws in [0, 1), one row per image
                h, w, # image sides: numbers, or n-tensors when the sizes differ
                scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3)) -> torch.Tensor:
-    "Random resized crop boxes (x1, y1, x2, y2): area share in `scale`, aspect ratio in `ratio`, clamped to the image."
+    "Random resized crop boxes (x1, y1, x2, y2): area share in `scale`, aspect in `ratio`, inside the image."
     area = h * w * (scale[0] + (scale[1] - scale[0]) * u[:, 0])
     r = torch.exp(math.log(ratio[0]) + (math.log(ratio[1]) - math.log(ratio[0])) * u[:, 1])
     cw = torch.minimum((area * r).sqrt(), torch.as_tensor(w, dtype=area.dtype))
@@ -68,7 +79,7 @@ def crop_boxes(u: torch.Tensor, # n×4 uniform draws in [0, 1), one row per imag
 # %% ../nbs/10_fast_data.ipynb #e9afe7c0
 def view_boxes(u: torch.Tensor, # n×4 uniform draws in [0, 1), one row per image
                h, w, size: int, augment: str = 'paper') -> torch.Tensor:
-    "Boxes (x1, y1, x2, y2) of the training view `augment`: random resized crops, shifted squares, or the centred square."
+    "Boxes (x1, y1, x2, y2) of the training view `augment`: random resized crops, shifts, or the centre."
     if check_augment(augment) == 'paper': return crop_boxes(u, h, w, crop_scale(size))
     h, w = (torch.as_tensor(v, dtype=torch.float32).expand(len(u)) for v in (h, w))
     side, p = torch.minimum(h, w), shift_pixels(size) if augment == 'shifts' else 0
@@ -78,39 +89,60 @@ def view_boxes(u: torch.Tensor, # n×4 uniform draws in [0, 1), one row per imag
 
 # %% ../nbs/10_fast_data.ipynb #03d5e7f0
 def training_view(x: torch.Tensor, boxes: torch.Tensor, flips: torch.Tensor, size: int) -> torch.Tensor:
-    "Batched training transform of N×3×H×W uint8 images: crop `boxes`, resize to `size`, flip where `flips`, normalise."
-    rois = torch.cat([torch.arange(len(x), device=x.device, dtype=torch.float32)[:, None], boxes.to(x.device)], 1)
+    "Batched training view of N×3×H×W uint8 images: crop `boxes`, resize, flip where `flips`, normalise."
+    rois = torch.cat(
+        [torch.arange(len(x), device=x.device, dtype=torch.float32)[:, None], boxes.to(x.device)], 1
+    )
     y = roi_align(x.float(), rois, output_size=size, spatial_scale=1.0, sampling_ratio=-1, aligned=True)
     return normalize(torch.where(flips.to(x.device).view(-1, 1, 1, 1), y.flip(-1), y))
 
 # %% ../nbs/10_fast_data.ipynb #3af8564d
 class DeviceImages:
-    "A data set held whole on the device as N×3×H×W uint8, giving the loop its two views computed there in batches."
+    "A data set held on the device as N×3×H×W uint8; a `ViewSource` whose views are computed there."
     def __init__(self, dataset, device=None, # None: CUDA, then MPS, then CPU
                  targets=None): # true labels for scoring (None: the data set's `targets`, if any)
         self.images = images_tensor(dataset).to(get_device(device))
         self.targets = targets if targets is not None else getattr(dataset, 'targets', None)
     def __len__(self): return len(self.images)
     def views(self, size: int, augment: str = 'paper', flip: bool = True, crop: bool = True):
-        "The clustering and the training view, as the loop asks for them (see `clustering_view`, `view_boxes`)."
-        return _DeviceView(self.images, size, False, augment, flip, crop), _DeviceView(self.images, size, True, augment, flip, crop)
+        "The clustering and the training view (see `clustering_view`, `view_boxes`)."
+        return tuple(_DeviceView(self.images, size, train, augment, flip, crop) for train in (False, True))
 
-class _DeviceView:
-    def __init__(self, images, size, train, augment, flip, crop):
-        self.images, self.size, self.train, self.augment, self.flip, self.crop = images, size, train, augment, flip, crop
+@dataclass
+class _HeldView:
+    "A view of held images: which one (`train`), its side, and the training view's settings."
+    images: object
+    size: int
+    train: bool
+    augment: str = 'paper'
+    flip: bool = True
+    crop: bool = True
     def __len__(self): return len(self.images)
+
+class _DeviceView(_HeldView):
     def batches(self, batch_size: int, indices=None, rank: int = 0, world: int = 1, seed: int = 0):
-        "One pass over `indices` (default: all, in order) in batches; with `world` > 1, this rank's share of each batch."
-        order = torch.as_tensor(np.arange(len(self)) if indices is None else np.asarray(indices), dtype=torch.long)
+        "One pass over `indices` (default: all, in order); with `world` > 1, this rank's share of each batch."
+        order = torch.as_tensor(
+            np.arange(len(self)) if indices is None else np.asarray(indices), dtype=torch.long
+        )
         g = torch.Generator().manual_seed(seed)
         h, w = self.images.shape[-2:]
         for s in range(0, len(order), batch_size):
             idx = order[s:s + batch_size]
             if self.train:
-                u = torch.rand(len(idx), 5, generator=g)[rank::world]      # the whole batch's draws, this rank's rows
+                u = torch.rand(len(idx), 5, generator=g)[
+                    rank::world
+                ]  # the whole batch's draws, this rank's rows
                 idx = idx[rank::world]
-                yield training_view(self.images[idx.to(self.images.device)], view_boxes(u[:, :4], h, w, self.size, self.augment),
-                                    (u[:, 4] < 0.5) & self.flip, self.size), idx
+                yield (
+                    training_view(
+                        self.images[idx.to(self.images.device)],
+                        view_boxes(u[:, :4], h, w, self.size, self.augment),
+                        (u[:, 4] < 0.5) & self.flip,
+                        self.size,
+                    ),
+                    idx,
+                )
             else:
                 idx = idx[rank::world]
                 yield clustering_view(self.images[idx.to(self.images.device)], self.size, self.crop), idx
@@ -125,36 +157,50 @@ class _Files(Dataset):
 def _as_lists(batch): return [b for b, _ in batch], torch.tensor([i for _, i in batch])
 
 class JpegImages:
-    "An ImageFolder tree whose JPEGs are read by DataLoader workers and decoded on the device, in batches, for both views."
-    def __init__(self, dataset, # an ImageFolder (e.g. from `image_folder`): its `samples` and `targets` are used
-                 device=None, workers: int = 4):
+    "An ImageFolder tree whose JPEGs are read by workers and decoded on the device; a `ViewSource`."
+
+    def __init__(
+        self,
+        dataset,  # an ImageFolder (e.g. from `image_folder`): its `samples` and `targets` are used
+        device=None,
+        workers: int = 4,
+    ):
         self.paths, self.targets = [p for p, _ in dataset.samples], dataset.targets
         self.device, self.workers = get_device(device), workers
     def __len__(self): return len(self.paths)
     def views(self, size: int, augment: str = 'paper', flip: bool = True, crop: bool = True):
-        "The clustering and the training view, as the loop asks for them (see `clustering_view`, `view_boxes`)."
-        return _JpegView(self, size, False, augment, flip, crop), _JpegView(self, size, True, augment, flip, crop)
+        "The clustering and the training view (see `clustering_view`, `view_boxes`)."
+        return tuple(_JpegView(self, size, train, augment, flip, crop) for train in (False, True))
 
     def decode(self, data: list[torch.Tensor]) -> list[torch.Tensor]:
         "3×H×W uint8 RGB images on the device from encoded files."
         try: return decode_jpeg(data, mode=ImageReadMode.RGB, device=self.device)
         except RuntimeError: return [decode_image(d, mode=ImageReadMode.RGB).to(self.device) for d in data]
 
-class _JpegView:
-    def __init__(self, images, size, train, augment, flip, crop):
-        self.images, self.size, self.train, self.augment, self.flip, self.crop = images, size, train, augment, flip, crop
-    def __len__(self): return len(self.images)
+class _JpegView(_HeldView):
     def batches(self, batch_size: int, indices=None, rank: int = 0, world: int = 1, seed: int = 0):
         "One pass over `indices` (default: all, in order); with `world` > 1, this rank's share of each batch."
         order = np.arange(len(self)) if indices is None else np.asarray(indices)
-        files = DataLoader(_Files(self.images.paths), batch_size=batch_size // world, sampler=order[rank::world].tolist(),
-                           num_workers=self.images.workers, collate_fn=_as_lists)
+        files = DataLoader(
+            _Files(self.images.paths),
+            batch_size=batch_size // world,
+            sampler=order[rank::world].tolist(),
+            num_workers=self.images.workers,
+            collate_fn=_as_lists,
+        )
         g = torch.Generator().manual_seed(seed)
         for s, (data, idx) in zip(range(0, len(order), batch_size), files):
             imgs = self.images.decode(data)
             if self.train:
                 u = torch.rand(len(order[s:s + batch_size]), 5, generator=g)[rank::world]
-                views = [training_view(im[None], view_boxes(u[j:j + 1, :4], im.shape[1], im.shape[2], self.size, self.augment),
-                                       (u[j:j + 1, 4] < 0.5) & self.flip, self.size) for j, im in enumerate(imgs)]
+                views = [
+                    training_view(
+                        im[None],
+                        view_boxes(u[j : j + 1, :4], im.shape[1], im.shape[2], self.size, self.augment),
+                        (u[j : j + 1, 4] < 0.5) & self.flip,
+                        self.size,
+                    )
+                    for j, im in enumerate(imgs)
+                ]
             else: views = [clustering_view(im[None], self.size, self.crop) for im in imgs]
             yield torch.cat(views), idx

@@ -6,7 +6,9 @@ Docs: https://deepcluster-nb.github.io/deepcluster_nb/features.html.md"""
 
 # %% ../nbs/04_features.ipynb #2cd909ea
 from __future__ import annotations
+from collections.abc import Iterable
 from contextlib import contextmanager
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import torch
@@ -17,14 +19,15 @@ from tqdm.auto import tqdm
 from .core import get_device
 
 # %% auto #0
-__all__ = ['feature_extractor', 'compute_features']
+__all__ = ['feature_extractor', 'View', 'compute_features']
 
 # %% ../nbs/04_features.ipynb #5a0fe059
 @contextmanager
 def feature_extractor(model: nn.Module):
-    "Inside the block `model` outputs FC2 features: eval mode, no top layer, no final ReLU; all restored after."
+    "Inside the block `model` outputs FC2 features: eval mode, no top layer, no final ReLU; restored after."
     relu, top, training = model.classifier[-1], model.top_layer, model.training
-    if not isinstance(relu, nn.ReLU): raise ValueError(f"expected the classifier to end with a ReLU, found {relu}")
+    if not isinstance(relu, nn.ReLU):
+        raise ValueError(f"expected the classifier to end with a ReLU, found {relu}")
     model.classifier, model.top_layer = nn.Sequential(*list(model.classifier)[:-1]), None
     model.eval()
     try: yield model
@@ -32,17 +35,28 @@ def feature_extractor(model: nn.Module):
         model.classifier, model.top_layer = nn.Sequential(*model.classifier, relu), top
         model.train(training)
 
+# %% ../nbs/04_features.ipynb #d7e5231e
+@runtime_checkable
+class View(Protocol):
+    "A data set that makes its own batches: one pass of (images, image indices) in the order asked."
+    def __len__(self) -> int: ...
+    def batches(self, batch_size: int, # images per batch (before the share of `rank` is taken)
+                indices=None, # the images of this pass, in order (None: all, in order)
+                rank: int = 0, world: int = 1, # with world > 1: this process's share of every batch
+                seed: int = 0, # random augmentations of the pass draw from this seed
+               ) -> Iterable: ...
+
 # %% ../nbs/04_features.ipynb #c4351eb4
 @torch.inference_mode()
-def compute_features(model: nn.Module, dataset, # yields (image tensor, label); use the clustering transform
+def compute_features(model: nn.Module, dataset, # a `View`, or (image tensor, label) pairs: clustering view
                      batch_size: int = 256, num_workers: int = 0, device=None, # None: the model's device
-                     project=None, # optional function applied to each batch of features (a tensor) before storing
+                     project=None, # optional function of each batch of features (a tensor), before storing
                      indices=None, # optional subset of the data set, in this order
                      progress: bool = True) -> np.ndarray:
     "FC2 features of every image of `dataset` (or of `indices`), in order, as an N×D float32 array."
     device = get_device(device) if device is not None else next(model.parameters()).device
     n = len(indices) if indices is not None else len(dataset)
-    if hasattr(dataset, 'batches'): loader = dataset.batches(batch_size, indices)
+    if isinstance(dataset, View): loader = dataset.batches(batch_size, indices)
     else:
         data = Subset(dataset, list(indices)) if indices is not None else dataset
         loader = DataLoader(data, batch_size=batch_size, shuffle=False, num_workers=num_workers,

@@ -14,8 +14,7 @@ import torch
 from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-from .core import get_device
-from .pca import check_features
+from .core import check_features, get_device
 
 # %% auto #0
 __all__ = ['KMeansResult', 'nearest_centroid', 'split_empty_clusters', 'kmeans_torch', 'faiss_gpus', 'kmeans_faiss',
@@ -26,8 +25,8 @@ __all__ = ['KMeansResult', 'nearest_centroid', 'split_empty_clusters', 'kmeans_t
 class KMeansResult:
     "The outcome of one k-means run."
     assignments: np.ndarray   # N cluster ids (int64): this epoch's pseudo-labels
-    centroids: np.ndarray     # k×d float32 centres
-    sse: list                 # k-means loss (sum of squared distances to the assigned centroid) at each iteration
+    centroids: np.ndarray  # k×d float32 centres
+    sse: list  # k-means loss (sum of squared distances to the assigned centroid) at each iteration
     backend: str              # which implementation ran
 
     @property
@@ -37,35 +36,47 @@ class KMeansResult:
     @property
     def n_empty(self) -> int: return int((self.sizes == 0).sum())
     @property
-    def n_tiny(self) -> int: return int(((self.sizes > 0) & (self.sizes < 0.1 * len(self.assignments) / self.k)).sum())
+    def n_tiny(self) -> int:
+        return int(((self.sizes > 0) & (self.sizes < 0.1 * len(self.assignments) / self.k)).sum())
     @property
     def largest_share(self) -> float: return float(self.sizes.max() / len(self.assignments))
 
 # %% ../nbs/06_kmeans.ipynb #f42d6334
-def nearest_centroid(x: torch.Tensor, c: torch.Tensor, chunk: int = 8192) -> tuple[torch.Tensor, torch.Tensor]:
+def nearest_centroid(
+    x: torch.Tensor, c: torch.Tensor, chunk: int = 8192
+) -> tuple[torch.Tensor, torch.Tensor]:
     "For each row of `x`: the index of its nearest centroid in `c` and the squared distance to it."
     c2 = (c * c).sum(1)
     ids, d2 = [], []
     for xb in x.split(chunk):
         d, i = ((xb * xb).sum(1, keepdim=True) - 2 * xb @ c.T + c2).min(1)
-        ids.append(i); d2.append(d.clamp_min(0))
+        ids.append(i)
+        d2.append(d.clamp_min(0))
     return torch.cat(ids), torch.cat(d2)
 
-def split_empty_clusters(c: torch.Tensor, counts: torch.Tensor, gen: torch.Generator, eps: float = 1 / 1024) -> None:
-    "Re-seed each empty centroid (in place) by splitting a cluster chosen with probability ∝ size − 1, as faiss does."
+def split_empty_clusters(
+    c: torch.Tensor, counts: torch.Tensor, gen: torch.Generator, eps: float = 1 / 1024
+) -> None:
+    "Re-seed each empty centroid (in place) by splitting a cluster drawn with probability ∝ size − 1 (faiss)."
     counts = counts.cpu().clone()
-    sign = torch.ones(c.shape[1], device=c.device); sign[1::2] = -1
+    sign = torch.ones(c.shape[1], device=c.device)
+    sign[1::2] = -1
     for j in torch.nonzero(counts == 0).flatten().tolist():
         i = torch.multinomial((counts - 1).clamp_min(0).double(), 1, generator=gen).item()
         c[j], c[i] = c[i] * (1 - eps * sign), c[i] * (1 + eps * sign)
-        counts[j] = counts[i] // 2; counts[i] -= counts[j]
+        counts[j] = counts[i] // 2
+        counts[i] -= counts[j]
 
 def kmeans_torch(x: torch.Tensor, k: int, niter: int = 20, seed: int = 0,
                  init: torch.Tensor | None = None, # k×d starting centroids (None: k random rows of x)
                 ) -> KMeansResult:
-    "Lloyd's k-means in torch on `x`'s device: up to `niter` iterations from k random points, empty clusters re-seeded."
+    "Lloyd's k-means in torch on `x`'s device: `niter` iterations from k random points, empty ones re-seeded."
     gen = torch.Generator().manual_seed(seed)
-    c = x[torch.randperm(len(x), generator=gen)[:k].to(x.device)].clone() if init is None else init.to(x).clone()
+    c = (
+        x[torch.randperm(len(x), generator=gen)[:k].to(x.device)].clone()
+        if init is None
+        else init.to(x).clone()
+    )
     sse, prev = [], None
     for _ in range(niter):
         a, d2 = nearest_centroid(x, c)
@@ -77,7 +88,9 @@ def kmeans_torch(x: torch.Tensor, k: int, niter: int = 20, seed: int = 0,
         full = counts > 0
         c[full] = sums[full] / counts[full, None]
         if not full.all(): split_empty_clusters(c, counts, gen)
-    return KMeansResult(nearest_centroid(x, c)[0].cpu().numpy(), c.cpu().numpy(), sse, f'torch-{x.device.type}')
+    return KMeansResult(
+        nearest_centroid(x, c)[0].cpu().numpy(), c.cpu().numpy(), sse, f'torch-{x.device.type}'
+    )
 
 # %% ../nbs/06_kmeans.ipynb #ca71c03c
 def faiss_gpus() -> int:
@@ -96,29 +109,40 @@ def kmeans_faiss(x: np.ndarray, k: int, niter: int = 20, seed: int = 0, gpu: boo
 
 def kmeans_backend(backend: str = 'auto') -> str:
     "Resolve 'auto' to 'faiss-gpu', 'torch' (on CUDA) or 'faiss-cpu', and check the choice is available."
-    if backend == 'auto': return 'faiss-gpu' if faiss_gpus() else 'torch' if torch.cuda.is_available() else 'faiss-cpu'
+    if backend == 'auto':
+        return 'faiss-gpu' if faiss_gpus() else 'torch' if torch.cuda.is_available() else 'faiss-cpu'
     if backend not in ('faiss-cpu', 'faiss-gpu', 'torch'):
-        raise ValueError(f"unknown k-means backend {backend!r}; use 'auto', 'faiss-cpu', 'faiss-gpu' or 'torch'")
+        raise ValueError(
+            f"unknown k-means backend {backend!r}; use 'auto', 'faiss-cpu', 'faiss-gpu' or 'torch'"
+        )
     if backend == 'faiss-gpu' and not faiss_gpus():
-        raise RuntimeError("backend='faiss-gpu' but faiss sees no GPU (faiss-cpu is installed, or no CUDA device); "
-                           "use backend='auto' or install faiss-gpu-cu12 on a GPU machine")
+        raise RuntimeError(
+            "backend='faiss-gpu' but faiss sees no GPU (faiss-cpu is installed, or no CUDA device); "
+            "use backend='auto' or install faiss-gpu-cu12 on a GPU machine"
+        )
     return backend
 
-def run_kmeans(x, # N×d features (array or tensor), finite
-               k: int, # number of clusters, 2 ≤ k ≤ N
-               niter: int = 20, # Lloyd iterations (the paper: 20)
-               seed: int | None = None, # None: a fresh seed drawn from NumPy's generator (reproducible under `set_seed`)
-               backend: str = 'auto', # 'auto', 'faiss-cpu', 'faiss-gpu' or 'torch'
-               device=None, # the torch backend's device (None: the best available)
-              ) -> KMeansResult:
+def run_kmeans(
+    x,  # N×d features (array or tensor), finite
+    k: int,  # number of clusters, 2 ≤ k ≤ N
+    niter: int = 20,  # Lloyd iterations (the paper: 20)
+    seed: int
+    | None = None,  # None: a fresh seed drawn from NumPy's generator (reproducible under `set_seed`)
+    backend: str = 'auto',  # 'auto', 'faiss-cpu', 'faiss-gpu' or 'torch'
+    device=None,  # the torch backend's device (None: the best available)
+) -> KMeansResult:
     "k-means as DeepCluster runs it each epoch, after checking the input."
     check_features(x)
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
         raise ValueError(f"k={k!r}: need an integer number of clusters ≥ 2")
-    if k > len(x): raise ValueError(f"k={k} is larger than the {len(x)} points to cluster; choose k ≤ {len(x)}")
+    if k > len(x):
+        raise ValueError(f"k={k} is larger than the {len(x)} points to cluster; choose k ≤ {len(x)}")
     if seed is None: seed = int(np.random.randint(2**31 - 1))
     backend = kmeans_backend(backend)
-    if backend == 'torch': return kmeans_torch(torch.as_tensor(x, dtype=torch.float32, device=get_device(device)), k, niter, seed)
+    if backend == 'torch':
+        return kmeans_torch(
+            torch.as_tensor(x, dtype=torch.float32, device=get_device(device)), k, niter, seed
+        )
     x = x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else x
     return kmeans_faiss(x, k, niter, seed, gpu=backend == 'faiss-gpu')
 
@@ -126,7 +150,8 @@ def run_kmeans(x, # N×d features (array or tensor), finite
 def cluster_accuracy(assignments, labels) -> float:
     "Accuracy after the best one-to-one matching of clusters to classes (Hungarian algorithm)."
     a, y = np.asarray(assignments), np.asarray(labels)
-    _, a = np.unique(a, return_inverse=True); _, y = np.unique(y, return_inverse=True)
+    _, a = np.unique(a, return_inverse=True)
+    _, y = np.unique(y, return_inverse=True)
     counts = np.zeros((a.max() + 1, y.max() + 1), dtype=np.int64)
     np.add.at(counts, (a, y), 1)
     rows, cols = linear_sum_assignment(counts, maximize=True)
@@ -134,5 +159,8 @@ def cluster_accuracy(assignments, labels) -> float:
 
 def clustering_scores(assignments, labels) -> dict:
     "NMI, ARI and cluster accuracy of `assignments` against `labels`."
-    return dict(nmi=float(normalized_mutual_info_score(labels, assignments)),
-                ari=float(adjusted_rand_score(labels, assignments)), acc=cluster_accuracy(assignments, labels))
+    return dict(
+        nmi=float(normalized_mutual_info_score(labels, assignments)),
+        ari=float(adjusted_rand_score(labels, assignments)),
+        acc=cluster_accuracy(assignments, labels),
+    )

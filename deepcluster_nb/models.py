@@ -23,42 +23,63 @@ ALEXNET_SMALL = [(96, 5, 1, 2), 'M', (256, 5, 1, 2), 'M', (384, 3, 1, 1), (384, 
 VGG16 = [(c, 3, 1, 1) if c != 'M' else 'M' for c in
          [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 512, 512, 512, 'M', 512, 512, 512, 'M']]
 
-def make_features(cfg: list, # (channels, kernel, stride, padding) per conv, 'M' per max-pool
-                  in_channels: int, # 2 after Sobel, 3 on RGB
-                  pool: int = 3, # max-pool window (stride 2): 3 for AlexNet, 2 for VGG
-                  width: float = 1.0, # multiplies every conv's channels (1 is the paper; less is faster on CPU)
-                 ) -> nn.Sequential:
+def make_features(
+    cfg: list,  # (channels, kernel, stride, padding) per conv, 'M' per max-pool
+    in_channels: int,  # 2 after Sobel, 3 on RGB
+    pool: int = 3,  # max-pool window (stride 2): 3 for AlexNet, 2 for VGG
+    width: float = 1.0,  # multiplies every conv's channels (1 is the paper; less is faster on CPU)
+) -> nn.Sequential:
     "The convolutional trunk: conv-BN-ReLU per conv entry of `cfg`, max-pool per 'M'."
     layers = []
     for v in cfg:
-        if v == 'M': layers.append(nn.MaxPool2d(pool, stride=2)); continue
+        if v == 'M':
+            layers.append(nn.MaxPool2d(pool, stride=2))
+            continue
         c, k, s, p = v
         c = max(1, round(c * width))
-        layers += [nn.Conv2d(in_channels, c, k, stride=s, padding=p), nn.BatchNorm2d(c), nn.ReLU(inplace=True)]
+        layers += [
+            nn.Conv2d(in_channels, c, k, stride=s, padding=p),
+            nn.BatchNorm2d(c),
+            nn.ReLU(inplace=True),
+        ]
         in_channels = c
     return nn.Sequential(*layers)
 
 # %% ../nbs/03_models.ipynb #d4a45fec
 INITS = ('paper', 'torch')
 
-def init_weights(module: nn.Module,
-                 scheme: str = 'paper', # 'paper': the official N(0, 0.01) linear layers; 'torch': PyTorch's width-independent default
-                ) -> None:
-    "Initialise the convolutions, BN and linear layers of `module`: the official DeepCluster way, or PyTorch's."
+def init_weights(
+    module: nn.Module,
+    scheme: str = 'paper',  # 'paper': official N(0, 0.01) linear layers; 'torch': PyTorch's default
+) -> None:
+    "Initialise the convolutions, BN and linear layers of `module`: the official way, or PyTorch's."
     if scheme not in INITS: raise ValueError(f"init={scheme!r}; choose one of {INITS}")
     for m in module.modules():
-        if isinstance(m, nn.BatchNorm2d): nn.init.ones_(m.weight); nn.init.zeros_(m.bias)
+        if isinstance(m, nn.BatchNorm2d):
+            nn.init.ones_(m.weight)
+            nn.init.zeros_(m.bias)
         elif isinstance(m, (nn.Conv2d, nn.Linear)) and scheme == 'torch': m.reset_parameters()
         elif isinstance(m, nn.Conv2d):
-            nn.init.normal_(m.weight, 0, math.sqrt(2. / (m.kernel_size[0] * m.kernel_size[1] * m.out_channels)))
+            nn.init.normal_(
+                m.weight, 0, math.sqrt(2.0 / (m.kernel_size[0] * m.kernel_size[1] * m.out_channels))
+            )
             nn.init.zeros_(m.bias)
-        elif isinstance(m, nn.Linear): nn.init.normal_(m.weight, 0, 0.01); nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, 0, 0.01)
+            nn.init.zeros_(m.bias)
 
 # %% ../nbs/03_models.ipynb #8acf8dc5
 class DeepClusterNet(nn.Module):
-    "A convnet in DeepCluster's layout: `sobel` (frozen or None) → `features` → flatten → `classifier` → `top_layer`."
-    def __init__(self, features: nn.Sequential, classifier: nn.Sequential, num_classes: int, sobel: bool = True,
-                 init: str = 'paper'): # see `init_weights`
+    "A convnet in DeepCluster's layout: `sobel` (or None), `features`, `classifier`, `top_layer`."
+
+    def __init__(
+        self,
+        features: nn.Sequential,
+        classifier: nn.Sequential,
+        num_classes: int,
+        sobel: bool = True,
+        init: str = 'paper',
+    ): # see `init_weights`
         super().__init__()
         self.features, self.classifier = features, classifier
         self.top_layer, self.init = nn.Linear(classifier[-2].out_features, num_classes), init
@@ -76,29 +97,47 @@ def _in_channels(sobel): return 2 if sobel else 3
 def _flat_size(features, in_channels, input_size):
     with torch.no_grad(): return features(torch.zeros(1, in_channels, input_size, input_size)).numel()
 
-def alexnet(sobel: bool = True, # grey + Sobel front (the paper's setting)
-            num_classes: int = 1000, # outputs of the top layer (k, the number of clusters)
-            input_size: int = 224, # 224 for ImageNet; 32 (or below 64) selects the small-input variant
-            width: float = 1.0, # conv channel multiplier (1 = paper)
-            hidden: int = 4096, # width of the two classifier layers (4096 = paper)
-            pool: int | None = None, # max-pool window (stride 2): None is the paper's 3; 2 halves 32-px maps exactly
-            init: str = 'paper', # 'paper' or 'torch' (see `init_weights`)
-           ) -> DeepClusterNet:
-    "AlexNet with BatchNorm as in DeepCluster; for small inputs (below 64 px) conv1 becomes 5×5 with stride 1."
+def alexnet(
+    sobel: bool = True,  # grey + Sobel front (the paper's setting)
+    num_classes: int = 1000,  # outputs of the top layer (k, the number of clusters)
+    input_size: int = 224,  # 224 for ImageNet; 32 (or below 64) selects the small-input variant
+    width: float = 1.0,  # conv channel multiplier (1 = paper)
+    hidden: int = 4096,  # width of the two classifier layers (4096 = paper)
+    pool: int | None = None,  # max-pool window (stride 2): None is the paper's 3; 2 halves 32-px maps exactly
+    init: str = 'paper',  # 'paper' or 'torch' (see `init_weights`)
+) -> DeepClusterNet:
+    "AlexNet with BatchNorm as in DeepCluster; below 64 px, conv1 becomes 5×5 with stride 1."
     cfg = ALEXNET_SMALL if input_size < 64 else ALEXNET
     features = make_features(cfg, _in_channels(sobel), pool=pool or 3, width=width)
-    classifier = nn.Sequential(nn.Dropout(0.5), nn.Linear(_flat_size(features, _in_channels(sobel), input_size), hidden),
-                               nn.ReLU(inplace=True), nn.Dropout(0.5), nn.Linear(hidden, hidden), nn.ReLU(inplace=True))
+    classifier = nn.Sequential(
+        nn.Dropout(0.5),
+        nn.Linear(_flat_size(features, _in_channels(sobel), input_size), hidden),
+        nn.ReLU(inplace=True),
+        nn.Dropout(0.5),
+        nn.Linear(hidden, hidden),
+        nn.ReLU(inplace=True),
+    )
     return DeepClusterNet(features, classifier, num_classes, sobel, init)
 
-def vgg16(sobel: bool = True, num_classes: int = 1000, input_size: int = 224, width: float = 1.0, hidden: int = 4096,
-          pool: int | None = None, # VGG always pools 2×2: None or 2
-          init: str = 'paper') -> DeepClusterNet:
+def vgg16(
+    sobel: bool = True,
+    num_classes: int = 1000,
+    input_size: int = 224,
+    width: float = 1.0,
+    hidden: int = 4096,
+    pool: int | None = None,  # VGG always pools 2×2: None or 2
+    init: str = 'paper',
+) -> DeepClusterNet:
     "VGG-16 with BatchNorm as in DeepCluster (thirteen 3×3 convolutions, five 2×2 max-pools)."
     if pool not in (None, 2): raise ValueError(f"pool={pool}: VGG-16 pools 2×2; leave pool unset")
     features = make_features(VGG16, _in_channels(sobel), pool=2, width=width)
-    classifier = nn.Sequential(nn.Linear(_flat_size(features, _in_channels(sobel), input_size), hidden), nn.ReLU(inplace=True),
-                               nn.Dropout(0.5), nn.Linear(hidden, hidden), nn.ReLU(inplace=True))
+    classifier = nn.Sequential(
+        nn.Linear(_flat_size(features, _in_channels(sobel), input_size), hidden),
+        nn.ReLU(inplace=True),
+        nn.Dropout(0.5),
+        nn.Linear(hidden, hidden),
+        nn.ReLU(inplace=True),
+    )
     return DeepClusterNet(features, classifier, num_classes, sobel, init)
 
 ARCHS = {'alexnet': alexnet, 'vgg16': vgg16}

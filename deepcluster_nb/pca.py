@@ -12,27 +12,19 @@ import warnings
 import faiss
 import numpy as np
 import torch
+from fastcore.basics import patch
 
-from .core import Timer
-from .features import compute_features
+from .core import check_features
 
 # %% auto #0
-__all__ = ['check_features', 'WhitenedPCA', 'l2_normalize', 'moments', 'preprocess_features', 'features_pca']
+__all__ = ['WhitenedPCA', 'moments', 'l2_normalize', 'preprocess_features']
 
 # %% ../nbs/05_pca.ipynb #adac52f5
-def check_features(x, name: str = 'features'):
-    "Raise a clear error unless `x` is a finite 2-D array or tensor with at least 2 rows."
-    shape = tuple(x.shape)
-    if len(shape) != 2: raise ValueError(f"{name} must be 2-D (N rows × d columns), got shape {shape}")
-    if shape[0] < 2: raise ValueError(f"{name} has {shape[0]} rows; need at least 2")
-    finite = torch.isfinite(x).all().item() if isinstance(x, torch.Tensor) else np.isfinite(x).all()
-    if not finite: raise ValueError(f"{name} contain NaN or inf: the network diverged (lower the learning rate) "
-                                    "or the input has invalid values")
-
 class WhitenedPCA:
     "PCA to `dim` dimensions with whitening (eigenvalue power -1/2), stored as y = x @ W + b."
     def __init__(self, dim: int = 256, backend: str = 'faiss'): # 'faiss' (as the official code) or 'torch'
-        if backend not in ('faiss', 'torch'): raise ValueError(f"unknown PCA backend {backend!r}; use 'faiss' or 'torch'")
+        if backend not in ('faiss', 'torch'):
+            raise ValueError(f"unknown PCA backend {backend!r}; use 'faiss' or 'torch'")
         self.dim, self.backend, self.W, self.b = dim, backend, None, None
 
     def fit(self, x): # N×D float32 array or tensor
@@ -47,20 +39,16 @@ class WhitenedPCA:
         else:
             x = torch.as_tensor(x, dtype=torch.float32)
             mean = x.mean(0)
-            scatter = sum(c.T @ c for c in (part - mean for part in x.split(8192)))  # centred in chunks: no copy of x
+            scatter = sum(
+                c.T @ c for c in (part - mean for part in x.split(8192))
+            )  # centred by chunks: no copy
             self._from_covariance(mean, (scatter / n).double(), dim)
-        return self
-
-    def fit_moments(self, total, scatter, n: int): # float64 row sum (D) and scatter matrix xᵀx (D×D) of n rows
-        "Fit (torch backend) from moments that add up over shards: the PCA of data split across GPUs."
-        if self.backend != 'torch': raise ValueError("fit_moments needs backend='torch'")
-        mean = total.double() / n
-        self._from_covariance(mean.float().cpu(), (scatter.double() / n - torch.outer(mean, mean)).cpu(), self._dim(n, len(mean)))
         return self
 
     def _dim(self, n, d):
         dim = min(self.dim, d, n - 1)
-        if dim < self.dim: warnings.warn(f"PCA to {dim} dimensions instead of {self.dim}: only {n} rows of {d} dimensions")
+        if dim < self.dim:
+            warnings.warn(f"PCA to {dim} dimensions instead of {self.dim}: only {n} rows of {d} dimensions")
         return dim
 
     def _from_covariance(self, mean, cov, dim):
@@ -75,41 +63,37 @@ class WhitenedPCA:
         y = t @ self.W.to(t.device) + self.b.to(t.device)
         return y if isinstance(x, torch.Tensor) else y.numpy()
 
-def _numpy(x): return x.detach().cpu().float().numpy() if isinstance(x, torch.Tensor) else np.asarray(x, dtype=np.float32)
+def _numpy(x):
+    return (
+        x.detach().cpu().float().numpy() if isinstance(x, torch.Tensor) else np.asarray(x, dtype=np.float32)
+    )
 
-def l2_normalize(x):
-    "Each row divided by its L2 norm (rows of norm 0 stay 0)."
-    if isinstance(x, torch.Tensor): return x / x.norm(dim=1, keepdim=True).clamp_min(1e-12)
-    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-
-def moments(x): # N×D rows (array or tensor)
-    "Row sum and scatter matrix xᵀx in float64, on x's device: summed over shards they fit `WhitenedPCA.fit_moments`."
+# %% ../nbs/05_pca.ipynb #e157656a
+def moments(x):  # N×D rows (array or tensor)
+    "Row sum and scatter xᵀx in float64 on x's device: summed over shards, they fit `fit_moments`."
     total = scatter = 0
     for part in torch.as_tensor(x).split(8192):          # float64 a chunk at a time: no float64 copy of x
         part = part.double()
         total, scatter = total + part.sum(0), scatter + part.T @ part
     return total, scatter
 
+@patch
+def fit_moments(
+    self: WhitenedPCA, total, scatter, n: int
+):  # float64 row sum (D) and scatter xᵀx (D×D) of n rows
+    "Fit (torch backend) from moments that add up over shards: the PCA of data split across GPUs."
+    if self.backend != 'torch': raise ValueError("fit_moments needs backend='torch'")
+    mean = total.double() / n
+    cov = scatter.double() / n - torch.outer(mean, mean)
+    self._from_covariance(mean.float().cpu(), cov.cpu(), self._dim(n, len(mean)))
+    return self
+
+# %% ../nbs/05_pca.ipynb #2d426a0d
+def l2_normalize(x):
+    "Each row divided by its L2 norm (rows of norm 0 stay 0)."
+    if isinstance(x, torch.Tensor): return x / x.norm(dim=1, keepdim=True).clamp_min(1e-12)
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
 def preprocess_features(x, dim: int = 256, backend: str = 'faiss') -> np.ndarray:
     "The official preprocessing: PCA to `dim` with whitening, then L2-normalise each row."
     return l2_normalize(_numpy(WhitenedPCA(dim, backend).fit(x).transform(_numpy(x))))
-
-# %% ../nbs/05_pca.ipynb #d1baef19
-def features_pca(model, dataset, # the network and the data set under the clustering transform
-                 dim: int = 256, backend: str = 'faiss',
-                 memory_budget: float = 4 * 2**30, # bytes the full N×D float32 feature matrix may take
-                 fit_size: int | None = None, # streaming: images to fit the PCA on (None: as many as fit the budget)
-                 seed: int = 0, timer: Timer | None = None, # adds seconds to 'features' and 'pca' (streaming: all to 'features')
-                 **kw, # goes to `compute_features` (batch_size, num_workers, device, progress)
-                ) -> np.ndarray:
-    "Features of the whole data set, PCA-whitened to `dim` and L2-normalised, within `memory_budget`."
-    timer = timer or Timer()
-    n, d = len(dataset), model.classifier[-2].out_features
-    if n * d * 4 <= memory_budget:
-        with timer('features'): f = compute_features(model, dataset, **kw)
-        with timer('pca'): return preprocess_features(f, dim, backend)
-    fit_size = min(n, fit_size or int(memory_budget // (d * 4)))
-    subset = np.sort(np.random.default_rng(seed).choice(n, fit_size, replace=False))
-    with timer('features'):
-        pca = WhitenedPCA(dim, backend).fit(compute_features(model, dataset, indices=subset, **kw))
-        return compute_features(model, dataset, project=lambda f: l2_normalize(pca.transform(f)), **kw)

@@ -15,14 +15,15 @@ __all__ = ['UniformClusterSampler']
 
 # %% ../nbs/07_sampler.ipynb #0f565ae5
 class UniformClusterSampler(Sampler):
-    "N indices per epoch, drawn uniformly over the non-empty clusters of `assignments`, reproducible by `seed`."
+    "N indices per epoch, drawn uniformly over the non-empty clusters of `assignments`; seeded."
     def __init__(self, assignments, # one cluster id per image (this epoch's pseudo-labels)
                  seed: int = 0):
         a = np.asarray(assignments)
-        if a.ndim != 1 or len(a) == 0: raise ValueError(f"assignments must be a non-empty 1-D array, got shape {a.shape}")
+        if a.ndim != 1 or len(a) == 0:
+            raise ValueError(f"assignments must be a non-empty 1-D array, got shape {a.shape}")
         rng = np.random.default_rng(seed)
         order = np.argsort(a, kind='stable')
-        clusters = np.split(order, np.flatnonzero(np.diff(a[order])) + 1)   # members of each non-empty cluster
+        clusters = np.split(order, np.flatnonzero(np.diff(a[order])) + 1)  # members of each non-empty cluster
         per = len(a) // len(clusters) + 1
         picks = [rng.choice(m, per, replace=len(m) < per) for m in clusters]
         self.indices = rng.permutation(np.concatenate(picks))[:len(a)]

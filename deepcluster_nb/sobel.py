@@ -16,12 +16,14 @@ SOBEL_X = [[1., 0., -1.], [2., 0., -2.], [1., 0., -1.]]
 SOBEL_Y = [[1., 2., 1.], [0., 0., 0.], [-1., -2., -1.]]
 
 def sobel_filter() -> nn.Sequential:
-    "Frozen grey-scale (3→1, the channel mean) then Sobel (1→2: d/dx, d/dy) convolutions; nothing here is trained."
+    "Frozen grey-scale (3→1, the channel mean) then Sobel (1→2: −∂/∂x, −∂/∂y) convolutions; never trained."
     grayscale = nn.Conv2d(3, 1, kernel_size=1)
     sobel = nn.Conv2d(1, 2, kernel_size=3, padding=1)
     with torch.no_grad():
-        grayscale.weight.fill_(1 / 3); grayscale.bias.zero_()
-        sobel.weight.copy_(torch.tensor([[SOBEL_X], [SOBEL_Y]])); sobel.bias.zero_()
+        grayscale.weight.fill_(1 / 3)
+        grayscale.bias.zero_()
+        sobel.weight.copy_(torch.tensor([[SOBEL_X], [SOBEL_Y]]))
+        sobel.bias.zero_()
     layer = nn.Sequential(grayscale, sobel)
     layer.requires_grad_(False)
     return layer

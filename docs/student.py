@@ -7,16 +7,21 @@ them folded.
 """
 import argparse
 import json
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PLACEHOLDER = '# Your solution here.\n'
+TEACHER = re.compile(r'Solutions follow each exercise[^.]*\.')   # the teacher's sentence about the solutions
+STUDENT = 'Write your solution in the empty cell under each exercise.'
 
 
 def student_copy(nb: dict) -> tuple[dict, int]:
     "The notebook with its solution cells emptied, and how many there were."
     n = 0
     for cell in nb['cells']:
+        if cell['cell_type'] == 'markdown':
+            cell['source'] = TEACHER.sub(STUDENT, ''.join(cell['source']))
         if 'solution' in cell.get('metadata', {}).get('tags', []):
             cell.update(source=PLACEHOLDER, outputs=[], execution_count=None)
             cell['metadata']['tags'] = [t for t in cell['metadata']['tags'] if t != 'solution']

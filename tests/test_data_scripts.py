@@ -4,7 +4,8 @@ import time
 import numpy as np
 from PIL import Image
 
-from deepcluster_nb.data import SHAPES, check_image_folder, cifar10, digits_dataset, get_dataset, image_folder, make_shapes
+from deepcluster_nb.data import check_image_folder, cifar10, digits_dataset, get_dataset, image_folder
+from deepcluster_nb.shapes import SHAPES, make_shapes
 
 
 def test_make_shapes_imagefolder(tmp_path, script):

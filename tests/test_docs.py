@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-COMPONENTS = [f'{i:02d}_' for i in range(1, 12)]
+COMPONENTS = ['01a_', '01b_'] + [f'{i:02d}_' for i in range(2, 12)]   # lesson notebooks with exercises
 
 
 def run(*args, **kw):
@@ -32,6 +32,8 @@ def test_student_copies_hide_every_solution(tmp_path):
         texts = {''.join(c['source']) for c in copy}
         assert not any(''.join(s['source']) in texts for s in solutions), src.name
         assert sum(''.join(c['source']) == '# Your solution here.\n' for c in copy) == len(solutions)
+        assert not any('Solutions follow' in ''.join(c['source']) for c in copy), src.name   # the teacher's sentence
+    assert 'Write your solution in the empty cell' in (tmp_path / '01a_views.ipynb').read_text()
 
 
 def notebook(*cells):

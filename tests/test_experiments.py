@@ -2,6 +2,8 @@
 the real on-disk formats; the assertions read the files the notebooks write."""
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -83,8 +85,9 @@ def test_full_imagenet_trains_resumes_and_probes(tmp_path, script):
 
 
 def test_full_imagenet_checks_the_data_first(tmp_path):
-    with pytest.raises(pm.PapermillExecutionError, match='no such directory'):
+    with pytest.raises(pm.PapermillExecutionError, match='no such directory') as e:
         run_nb('90_full_imagenet.ipynb', tmp_path / 'o.ipynb', run_dir=str(tmp_path / 'run'))
+    assert 'make_shapes.py' in str(e.value) and 'data_dir' in str(e.value)      # the rehearsal command, in the message
     assert not (tmp_path / 'run').exists()
 
 
@@ -97,3 +100,19 @@ def test_full_imagenet_checks_its_settings_before_training(tmp_path, script):
         with pytest.raises(pm.PapermillExecutionError, match=re.escape(message)):
             run_nb('90_full_imagenet.ipynb', tmp_path / 'o.ipynb', **base, **bad)
         assert not (tmp_path / 'run' / 'checkpoint.pt').exists()
+
+
+@pytest.mark.parametrize('name', ['80_cifar10_k_sweep.ipynb', '90_full_imagenet.ipynb'])
+def test_help_notebook_lists_every_parameter_with_its_type(name):
+    "`papermill --help-notebook` shows each parameter of the experiment with a type, its default and a line of help."
+    import ast
+    cell = next(c for c in json.loads((NBS / name).read_text())['cells'] if 'parameters' in c['metadata'].get('tags', []))
+    names = [n.target.id for n in ast.parse(''.join(cell['source'])).body if isinstance(n, ast.AnnAssign)]
+    out = subprocess.run([str(Path(sys.executable).parent / 'papermill'), '--help-notebook', str(NBS / name)],
+                         capture_output=True, text=True).stdout
+    plain = [n for n in ast.parse(''.join(cell['source'])).body if isinstance(n, ast.Assign)]
+    assert len(names) > 10 and not plain                                      # every assignment is annotated
+    for n in names:
+        line = next((ln for ln in out.splitlines() if ln.strip().startswith(f'{n}: ')), None)
+        assert line is not None and 'Unknown type' not in line and '(default ' in line, (n, line)
+    assert 'Unable to parse' not in out
