@@ -6,7 +6,7 @@ A prepared check for a GPU machine (under 5 minutes on one modern card). On a sy
 with the kit's own functions:
 
 - the features pass (clustering view, inference mode, AMP) and the training pass (training view, AMP,
-  channels-last), in images per second;
+  channels-last), in images per second; the training pass again in fp32 (`amp=False`, the official code's);
 - PCA (4096 → 256, whitened) of the N and N/2 features (a fixed eigen-decomposition plus a part linear in N),
   and k-means with k = 10,000 on random 256-d rows;
 - JPEG decoding of ImageNet-like photos (about 500×375): PIL on one CPU core vs `torchvision.io.decode_jpeg`
@@ -103,9 +103,11 @@ def main(argv=None):
     labels = torch.as_tensor(rng.integers(0, cfg.k, a.n))
     order = UniformClusterSampler(labels.numpy(), seed=0).indices
     top_opt = torch.optim.SGD(fresh_top_layer(model, cfg.k).parameters(), lr=cfg.lr)
-    train = lambda idx: train_epoch(model, tview.batches(cfg.batch_size, idx, seed=0), opt, top_opt, labels, progress=False)
+    def train(idx, amp=None):
+        return train_epoch(model, tview.batches(cfg.batch_size, idx, seed=0), opt, top_opt, labels, progress=False, amp=amp)
     train(order[:min(a.n, 512)])                                                                            # warm-up
     t_train, _ = timed(device, lambda: train(order))
+    t_fp32, _ = timed(device, lambda: train(order, amp=False))          # the official code trains in fp32
     x = rng.standard_normal((a.kmeans_n, 256)).astype(np.float32)
     x /= np.linalg.norm(x, axis=1, keepdims=True)
     t_km, km = timed(device, lambda: run_kmeans(x, a.k, niter=cfg.kmeans_iters, device=device))
@@ -124,6 +126,8 @@ def main(argv=None):
     print(f"projected ImageNet epoch: features {IMAGENET / min(feat_rate, decode) / 60:.1f} min, training "
           f"{IMAGENET / min(train_rate, decode) / 60:.1f} min, PCA {pca_imagenet / 60:.1f} min, k-means "
           f"{t_km * IMAGENET / a.kmeans_n / 60:.1f} min")
+    print(f"training with AMP {train_rate:,.0f} img/s, in fp32 (amp=False) {a.n / t_fp32:,.0f} img/s: AMP "
+          f"{t_fp32 / t_train:.2f}x (on a CPU autocast is off either way)")
     print(f"SUMMARY {name}: {train_rate:,.0f} train img/s, {feat_rate:,.0f} feature img/s, ImageNet epoch "
           f"{epoch / 60:.1f} min, 500 epochs {500 * epoch / 3600:.1f} h (goal < 24 h)")
 

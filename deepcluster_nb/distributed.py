@@ -149,7 +149,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     types = {'int': int, 'float': float, 'str': str, 'str | None': str, 'int | None': int}
     for f in fields(DeepClusterConfig):
         opt = '--' + f.name.replace('_', '-')
-        if f.type == 'bool': p.add_argument(opt, action=argparse.BooleanOptionalAction, default=f.default)
+        if 'bool' in f.type: p.add_argument(opt, action=argparse.BooleanOptionalAction, default=f.default)
         else: p.add_argument(opt, type=types[f.type], default=f.default)
     return p.parse_args(argv)
 

@@ -17,16 +17,19 @@ __all__ = ['UniformClusterSampler']
 class UniformClusterSampler(Sampler):
     "N indices per epoch, drawn uniformly over the non-empty clusters of `assignments`; seeded."
     def __init__(self, assignments, # one cluster id per image (this epoch's pseudo-labels)
-                 seed: int = 0):
+                 seed: int = 0,
+                 size: int | None = None): # indices to draw (None: N; the official code: `reassign` × N)
         a = np.asarray(assignments)
         if a.ndim != 1 or len(a) == 0:
             raise ValueError(f"assignments must be a non-empty 1-D array, got shape {a.shape}")
         rng = np.random.default_rng(seed)
         order = np.argsort(a, kind='stable')
         clusters = np.split(order, np.flatnonzero(np.diff(a[order])) + 1)  # members of each non-empty cluster
-        per = len(a) // len(clusters) + 1
+        size = len(a) if size is None else size
+        if size < 1: raise ValueError(f"size={size}: draw at least one index")
+        per = size // len(clusters) + 1
         picks = [rng.choice(m, per, replace=len(m) < per) for m in clusters]
-        self.indices = rng.permutation(np.concatenate(picks))[:len(a)]
+        self.indices = rng.permutation(np.concatenate(picks))[:size]
         self.n_clusters, self.per_cluster = len(clusters), per
 
     def __iter__(self): return iter(self.indices.tolist())

@@ -19,7 +19,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset, Sampler
 from tqdm.auto import tqdm
 
-from .core import RunDir, Timer, get_device, rng_state, set_rng_state, set_seed
+from .core import RunDir, Timer, atomic_write_json, get_device, rng_state, set_rng_state, set_seed
 from .features import View, compute_features
 from .kmeans import clustering_scores, kmeans_backend, run_kmeans
 from .models import ARCHS, INITS, get_model, init_weights
@@ -28,7 +28,7 @@ from .sampler import UniformClusterSampler
 from .views import check_augment, clustering_transform, training_transform
 
 # %% auto #0
-__all__ = ['SMALL', 'SHAPES_NET', 'DIGITS', 'DeepClusterConfig', 'small_config', 'features_pca', 'fresh_top_layer',
+__all__ = ['STOP_SCORES', 'SMALL', 'SHAPES_NET', 'DIGITS', 'DeepClusterConfig', 'small_config', 'features_pca', 'fresh_top_layer',
            'body_optimizer', 'train_epoch', 'LoaderView', 'ViewSource', 'format_log', 'DeepCluster']
 
 # %% ../nbs/08_train.ipynb #e0610386
@@ -39,6 +39,7 @@ _TYPES = {
     'float': (int, float),
     'str | None': (str, type(None)),
     'int | None': (int, type(None)),
+    'bool | None': (bool, type(None)),
 }
 
 def _plain(v, ok):
@@ -47,6 +48,8 @@ def _plain(v, ok):
     return int(v) if isinstance(v, float) and v.is_integer() and int in ok and float not in ok else v
 
 def _positive(v, c, n): return math.isfinite(v) and v > 0
+
+STOP_SCORES = ('nmi_prev', 'nmi_labels')   # early stopping watches stability (no labels) or NMI vs labels
 
 _LIMITS = {  # setting: (test(value, config, n), what it must be)
     'input_size': (
@@ -72,6 +75,10 @@ _LIMITS = {  # setting: (test(value, config, n), what it must be)
     'weight_decay': (lambda v, c, n: math.isfinite(v) and v >= 0, 'a number ≥ 0 (the paper: 1e-5)'),
     'workers': (lambda v, c, n: v >= 0, 'a number of worker processes ≥ 0'),
     'memory_budget': (_positive, 'a positive number of bytes'),
+    'reassign': (_positive, 'a positive number of epochs (the official default: 1)'),
+    'patience': (lambda v, c, n: v is None or v >= 1, 'None (no early stopping) or at least 1 clustering'),
+    'min_delta': (lambda v, c, n: math.isfinite(v) and v >= 0, 'a number ≥ 0'),
+    'stop_on': (lambda v, c, n: v in STOP_SCORES, f'one of {STOP_SCORES}'),
 }
 
 # %% ../nbs/08_train.ipynb #6953fd45
@@ -106,6 +113,12 @@ class DeepClusterConfig:
     keep_checkpoints: int = 3      # per-epoch checkpoints kept besides checkpoint.pt
     warn_largest_share: float = 0.5  # warn when one cluster holds more than this share of the images
     warn_empty_share: float = 0.5    # warn when more than this share of the k clusters is empty
+    reassign: float = 1.0          # epochs of training per clustering (the official --reassign; 0.5, 2, ...)
+    patience: int | None = None    # early stopping: clusterings without a better `stop_on` (None: never stop)
+    min_delta: float = 0.0         # the least rise of `stop_on` that counts as better
+    stop_on: str = 'nmi_prev'      # 'nmi_prev' (NMI with the last clustering) or 'nmi_labels' (needs labels)
+    init_from: str | None = None   # start from another run's weights (checkpoint or run dir), not its top
+    amp: bool | None = None        # mixed precision: None on CUDA (as here), False fp32 (the official code)
 
 # %% ../nbs/08_train.ipynb #c0244b80
 @patch
@@ -130,6 +143,8 @@ def check(self: DeepClusterConfig, n: int) -> DeepClusterConfig:
         if not ok(getattr(self, name), self, n):
             raise ValueError(f"{name}={getattr(self, name)!r} must be {must.format(n=n, cfg=self)}")
     get_device(self.device)
+    if self.init_from is not None and not Path(self.init_from).expanduser().exists():
+        raise FileNotFoundError(f"init_from={self.init_from!r}: no such checkpoint or run directory")
     return self
 
 # %% ../nbs/08_train.ipynb #29a9f528
@@ -191,10 +206,11 @@ def train_epoch(
     epoch: int = 0,
     progress: bool = True,
     check_every: int = 50,
+    amp: bool | None = None,  # mixed precision on CUDA (None: on); False trains in fp32 as the official code
 ) -> float:
     "One epoch of cross-entropy on pseudo-labels; returns the mean loss."
     device = next(model.parameters()).device
-    cuda = device.type == 'cuda'
+    cuda = device.type == 'cuda' and amp is not False
     dtype = torch.bfloat16 if cuda and torch.cuda.is_bf16_supported() else torch.float16
     scaler = torch.amp.GradScaler('cuda', enabled=cuda and dtype == torch.float16)
     model.train()
@@ -228,19 +244,20 @@ def _check_finite(total, epoch, i, optimizer):
 
 # %% ../nbs/08_train.ipynb #2edd6b41
 class _Passes(Sampler):
-    "The batches of the next pass, lists of (image index, seed), set before each pass."
+    "The batches of the next pass, lists of (image index, pass seed, place in the pass)."
     def __init__(self): self.batches = []
     def __iter__(self): return iter(self.batches)
     def __len__(self): return len(self.batches)
 
 class _Seeded(Dataset):
-    "Image `i` under `transform`, its random draws seeded by (pass seed, i), with its index as the label."
+    "Image `i` under `transform`, its random draws seeded by (pass seed, place), with its index as the label."
     def __init__(self, dataset, transform): self.dataset, self.transform = dataset, transform
     def __len__(self): return len(self.dataset)
     def __getitem__(self, item):
-        i, seed = item
+        i, seed, place = item
         with torch.random.fork_rng(devices=[]):
-            torch.default_generator.manual_seed(int(np.random.SeedSequence([seed, i]).generate_state(1)[0]))
+            draw = np.random.SeedSequence([seed, place]).generate_state(1)[0]
+            torch.default_generator.manual_seed(int(draw))
             return self.transform(self.dataset[i][0]), i
 
 # %% ../nbs/08_train.ipynb #33e5839e
@@ -254,8 +271,10 @@ class LoaderView:
     def batches(self, batch_size: int, indices=None, rank: int = 0, world: int = 1, seed: int = 0):
         "One pass over `indices` (default: all, in order); with `world` > 1, this rank's share of each batch."
         order = np.arange(self.n) if indices is None else np.asarray(indices)
-        split = (order[s:s + batch_size][rank::world] for s in range(0, len(order), batch_size))
-        self.passes.batches = [[(int(i), seed) for i in b] for b in split if len(b)]
+        places = np.arange(len(order))
+        split = ((order[s:s + batch_size][rank::world], places[s:s + batch_size][rank::world])
+                 for s in range(0, len(order), batch_size))
+        self.passes.batches = [[(int(i), seed, int(p)) for i, p in zip(*b)] for b in split if len(b[0])]
         return self.loader
 
 # %% ../nbs/08_train.ipynb #e25227f1
@@ -292,6 +311,7 @@ class DeepCluster:
         self.model = get_model(cfg.arch, sobel=cfg.sobel, num_classes=cfg.k, input_size=cfg.input_size,
                                width=cfg.width, hidden=cfg.hidden, pool=cfg.pool, init=cfg.init)
         self.model = self.model.to(self.device, memory_format=torch.channels_last)
+        if cfg.init_from is not None: self.load_initial_weights(cfg.init_from)
         self.optimizer = body_optimizer(self.model, cfg)
         self.epoch, self.assignments, self.history, self._views = 0, None, [], None
         self.store = None if run_dir is None else self.open_run_dir(run_dir, resume, overwrite)
@@ -320,6 +340,24 @@ def open_run_dir(self: DeepCluster, run_dir, resume: bool, overwrite: bool) -> R
                 "continue it, overwrite=True to start it afresh, or choose another run_dir"
             )
     return store
+
+# %% ../nbs/08_train.ipynb #e4ad6433
+@patch
+def load_initial_weights(self: DeepCluster, path) -> None:
+    "Load every layer but the top one from a checkpoint file or run directory (this kit's, or official)."
+    path = Path(path).expanduser()
+    ck, path = RunDir(path, writer=False).load_newest(self.device) if path.is_dir() else (
+        torch.load(path, map_location=self.device, weights_only=False), path)
+    state = ck.get('model', ck.get('state_dict', ck))
+    body = {k.replace('module.', ''): v for k, v in state.items() if not k.startswith('top_layer.')}
+    mine = {k: v for k, v in self.model.state_dict().items() if not k.startswith('top_layer.')}
+    wrong = [f"{k} {tuple(body[k].shape)} vs {tuple(v.shape)}" for k, v in mine.items()
+             if k in body and body[k].shape != v.shape]
+    if wrong or set(body) != set(mine):
+        missing = sorted(set(mine) - set(body))[:3]
+        raise ValueError(f"{path}: another network ({(wrong or missing)[0]}...); build this run with the "
+                         "settings of the run it comes from (arch, width, hidden, input_size, sobel, pool)")
+    self.model.load_state_dict(body, strict=False)
 
 # %% ../nbs/08_train.ipynb #3604e81b
 @patch(as_prop=True)
@@ -359,8 +397,9 @@ def cluster(self: DeepCluster, timer: Timer | None = None):
 # %% ../nbs/08_train.ipynb #3a3a748f
 @patch
 def epoch_order(self: DeepCluster, assignments) -> np.ndarray:
-    "The images of this epoch's training pass, in order: drawn uniformly over the clusters (§3.3)."
-    return UniformClusterSampler(assignments, seed=self.cfg.seed + self.epoch).indices
+    "This epoch's training images, in order: `reassign` × N drawn uniformly over the clusters (§3.3)."
+    size = max(1, int(self.cfg.reassign * len(assignments)))
+    return UniformClusterSampler(assignments, seed=self.cfg.seed + self.epoch, size=size).indices
 
 @patch
 def training_model(self: DeepCluster) -> nn.Module: return self.model
@@ -375,8 +414,9 @@ def train(self: DeepCluster, assignments, timer: Timer) -> float:
         cfg.batch_size, self.epoch_order(assignments), self.rank, self.world, seed
     )
     with timer('train'):
-        return train_epoch(self.training_model(), batches, self.optimizer, top_optimizer,
-                           torch.as_tensor(assignments, dtype=torch.long), self.epoch, self.progress)
+        labels = torch.as_tensor(assignments, dtype=torch.long)
+        return train_epoch(self.training_model(), batches, self.optimizer, top_optimizer, labels, self.epoch,
+                           self.progress, amp=cfg.amp)
 
 # %% ../nbs/08_train.ipynb #1eb4844b
 @patch
@@ -385,8 +425,9 @@ def step(self: DeepCluster) -> dict:
     timer = Timer(self.device)
     km = self.cluster(timer)
     self.check_degenerate(km)
-    log = dict(epoch=self.epoch, sse=km.sse[-1], kmeans_iters=len(km.sse), n_empty=km.n_empty,
-               n_tiny=km.n_tiny, largest_share=km.largest_share)
+    trained = self.history[-1]['epochs_trained'] if self.history else 0.0
+    log = dict(epoch=self.epoch, epochs_trained=trained + self.cfg.reassign, sse=km.sse[-1],
+               kmeans_iters=len(km.sse), n_empty=km.n_empty, n_tiny=km.n_tiny, largest_share=km.largest_share)
     if self.assignments is not None:
         log['nmi_prev'] = float(normalized_mutual_info_score(self.assignments, km.assignments))
     if self.labels is not None:
@@ -433,10 +474,32 @@ def check_degenerate(self: DeepCluster, km) -> None:
 def fit(self: DeepCluster, epochs: int | None = None) -> list[dict]:
     "Run until `epochs` epochs are done in total (default: the config's); returns the history."
     for _ in range(self.epoch, epochs or self.cfg.epochs):
+        if self.stopped is not None: break
         log = self.step()
         if self.progress: print(format_log(log))
+        self.check_early_stop()
     self._views = None                  # the DataLoader workers exit; the next step starts new ones
     return self.history
+
+# %% ../nbs/08_train.ipynb #e73188eb
+@patch(as_prop=True)
+def stopped(self: DeepCluster) -> str | None:
+    "Why the run stops early, or None: `stop_on` has not risen `min_delta` for `patience` clusterings."
+    cfg = self.cfg
+    scores = [h[cfg.stop_on] for h in self.history if cfg.stop_on in h]
+    if cfg.patience is None or len(scores) <= cfg.patience: return None
+    best = max(scores[:-cfg.patience])
+    if max(scores[-cfg.patience:]) >= best + cfg.min_delta: return None
+    return (f"early stop after epoch {self.epoch - 1}: {cfg.stop_on} has not risen {cfg.min_delta} above "
+            f"its best ({best:.4f}) for {cfg.patience} clusterings")
+
+@patch
+def check_early_stop(self: DeepCluster) -> None:
+    "Record (stopped.json) and say why the run stops, when it does."
+    if (reason := self.stopped) is None: return
+    if self.store is not None:
+        atomic_write_json(dict(epoch=self.epoch, reason=reason), self.store.path / 'stopped.json')
+    if self.progress: print(reason)
 
 # %% ../nbs/08_train.ipynb #63f9fec8
 @patch

@@ -23,7 +23,7 @@ myst_heading_anchors = 3
 nb_execution_mode = os.environ.get('EXECUTE', 'off')   # 'off': the outputs saved in the notebooks
 nb_execution_raise_on_error = True
 nb_execution_timeout = 1800
-nb_execution_excludepatterns = ['12_*', '80_*', '90_*']   # long runs: 12 (nbdev-test runs it small), the experiments (papermill)
+nb_execution_excludepatterns = ['12_*', '80_*', '81_*', '90_*']   # long runs: 12 (nbdev-test runs it small), the experiments (papermill)
 nb_merge_streams = True
 
 TOCTREE = '```{toctree}\n:hidden:\n:glob:\n\n[0-9]*\n```\n'

@@ -36,4 +36,4 @@ def test_memory_bench_runs():
 
 def test_gpu_epoch_runs_on_cpu():
     out = bench('gpu_epoch.py', '--device', 'cpu', '--n', '16', '--quick')
-    assert 'SUMMARY CPU' in out and 'projected ImageNet epoch' in out and '500 epochs' in out
+    assert 'SUMMARY CPU' in out and 'projected ImageNet epoch' in out and '500 epochs' in out and 'in fp32 (amp=False)' in out

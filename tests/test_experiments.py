@@ -18,25 +18,29 @@ def run_nb(name, out, **parameters):
     return pm.execute_notebook(NBS / name, out, cwd=NBS, progress_bar=False, parameters=parameters)
 
 
-def check_sweep(run, ks, epochs):
+def check_sweep(run, ks, epochs, reassigns=(1.0,)):
     table = pd.read_csv(run / 'k_sweep.csv')
-    assert sorted(zip(table.k, table.epoch)) == sorted((k, e) for k in ks for e in [0, *epochs])   # epoch 0: random init
+    assert sorted(zip(table.k, table.reassign, table.epoch)) == sorted((k, r, e) for k in ks for r in reassigns
+                                                                         for e in [0, *epochs])   # epoch 0: random init
     assert table.probe_acc.between(0, 1).all() and table.nmi_labels.between(0, 1).all()
     trained, random_init = table[table.epoch > 0], table[table.epoch == 0]
     assert (trained.sse > 0).all() and random_init.sse.isna().all()
     summary = json.loads((run / 'summary.json').read_text())
     best = trained.loc[trained.probe_acc.idxmax()]
     assert (summary['best_k'], summary['best_epoch']) == (best.k, best.epoch)
-    assert summary['random_init_probe_acc'] == random_init.set_index('k').probe_acc[best.k]
+    assert summary['random_init_probe_acc'] == random_init.set_index(['k', 'reassign']).probe_acc[best.k, best.reassign]
     for png in ('elbow_and_probe.png', 'nmi.png', 'cluster_sizes.png'): assert (run / png).stat().st_size > 1000
-    for k in ks: assert len(json.loads((run / f'k{k}' / 'history.json').read_text())) == max(epochs)
+    for k in ks:
+        for r in reassigns:
+            h = json.loads((run / (f'k{k}' if r == 1 else f'k{k}_r{r:g}') / 'history.json').read_text())
+            assert [e['epochs_trained'] for e in h] == [r * (i + 1) for i in range(max(epochs))]   # reassign: r epochs each
 
 
 def test_k_sweep_on_cifar_pickles(tmp_path, script):
     script('make_shapes.py', '--out', tmp_path / 'c10', '--format', 'cifar', '--n-per-class', 12, '--n-test', 40)
     run_nb('80_cifar10_k_sweep.ipynb', tmp_path / 'out.ipynb', dataset='cifar10', data_dir=str(tmp_path / 'c10'),
-           ks=[2, 5], epochs=[1, 2], out_dir=str(tmp_path / 'run'), probe_n=60, **TINY)
-    check_sweep(tmp_path / 'run', [2, 5], [1, 2])
+           ks=[2, 5], epochs=[1, 2], reassigns=[1.0, 0.5], out_dir=str(tmp_path / 'run'), probe_n=60, **TINY)
+    check_sweep(tmp_path / 'run', [2, 5], [1, 2], reassigns=(0.5, 1.0))     # the student study's k × epochs × reassign
     assert 'Best k = ' in (tmp_path / 'out.ipynb').read_text()
 
 
@@ -102,7 +106,7 @@ def test_full_imagenet_checks_its_settings_before_training(tmp_path, script):
         assert not (tmp_path / 'run' / 'checkpoint.pt').exists()
 
 
-@pytest.mark.parametrize('name', ['80_cifar10_k_sweep.ipynb', '90_full_imagenet.ipynb'])
+@pytest.mark.parametrize('name', ['80_cifar10_k_sweep.ipynb', '81_deep_dive.ipynb', '90_full_imagenet.ipynb'])
 def test_help_notebook_lists_every_parameter_with_its_type(name):
     "`papermill --help-notebook` shows each parameter of the experiment with a type, its default and a line of help."
     import ast
@@ -111,8 +115,23 @@ def test_help_notebook_lists_every_parameter_with_its_type(name):
     out = subprocess.run([str(Path(sys.executable).parent / 'papermill'), '--help-notebook', str(NBS / name)],
                          capture_output=True, text=True).stdout
     plain = [n for n in ast.parse(''.join(cell['source'])).body if isinstance(n, ast.Assign)]
-    assert len(names) > 10 and not plain                                      # every assignment is annotated
+    assert len(names) >= 5 and not plain                                      # every assignment is annotated
     for n in names:
         line = next((ln for ln in out.splitlines() if ln.strip().startswith(f'{n}: ')), None)
         assert line is not None and 'Unknown type' not in line and '(default ' in line, (n, line)
     assert 'Unable to parse' not in out
+
+
+def test_deep_dive_runs_its_three_studies(tmp_path):
+    "Notebook 81 with tiny parameters: reassignment at equal training, early stopping, and transferred filters."
+    out = tmp_path / 'dive'
+    run_nb('81_deep_dive.ipynb', tmp_path / 'o.ipynb', epochs=4, reassigns=[1.0, 2.0], seeds=[0, 1], patience=1,
+           min_delta=1.0, n_per_class=10, digits_per_class=10, device='cpu', out_dir=str(out))
+    reassign = pd.read_csv(out / 'reassign.csv')
+    assert len(reassign) == 2 * 3 and set(reassign.reassign) == {'random init', '1.0', '2.0'}
+    assert sorted(reassign[reassign.reassign == '2.0'].clusterings) == [2, 2]          # equal training: half the clusterings
+    stop = pd.read_csv(out / 'early_stopping.csv')
+    assert len(stop) == 4 and (stop.stopped_at == 3).all() and (stop.epochs_saved == 1).all()   # min_delta 1: stops
+    transfer = pd.read_csv(out / 'initial_filters.csv')
+    assert set(transfer.start) == {'random', 'from digits', 'from shapes'} and set(transfer.epoch) == {0, 4}
+    assert json.loads((out / 'summary.json').read_text())['early_stopping']
