@@ -4,8 +4,8 @@ beats the same network at random initialisation, by label-free training alone. A
 On the digits (`compare_with_random_init` with the settings `DIGITS`, notebook 12) the rulers are chosen to leave
 room for a gain: NMI of k-means averaged over five seeds, and a linear probe fitted on 10 labels per class. The
 paper's probe with every label scores about 99 % on a random network there, so it cannot show one. One run's rise
-moves with its seed (measured +0.039 to +0.067 over seeds 0-2), so every seed must gain and the mean must clear
-the margins.
+moves with its seed (measured +0.039 to +0.067 over seeds 0-2; few-label probe +1.7 to +5.3 points), so the
+margins are set below the smallest seed's.
 
 On the shapes (the kit's defaults, the paper's choices) notebook 09 makes the same check under nbdev-test (300 images
 per class, 8 epochs: NMI of k-means with k = 10 and the paper's probe on every label gain over random init); the
@@ -18,17 +18,17 @@ from deepcluster_nb.evaluate import compare_with_random_init
 from deepcluster_nb.train import DIGITS, SHAPES_NET, small_config
 
 
-def test_deepcluster_learns_real_digits():
-    "On 1,437 real digits, 10 epochs at k = 50, 3 seeds: every seed's clusters improve, and on average by a margin."
-    runs = [compare_with_random_init(digits_dataset(), digits_dataset(train=False),
-                                     small_config(**DIGITS, epochs=10, seed=seed, device='cpu')) for seed in (0, 1, 2)]
-    rise = np.array([r['nmi_after'] - r['nmi_before'] for r in runs])                     # k = 50, five k-means seeds
-    gain = {k: np.array([r['DeepCluster'][k] - r['random init'][k] for r in runs]) for k in runs[0]['random init']}
-    print('NMI rise per seed', rise.round(3), {k: v.round(3) for k, v in gain.items()})
-    assert (rise > 0).all() and rise.mean() >= 0.04, rise                               # k = 50 clusters match better
-    assert (gain['NMI k-means k=10'] > 0).all() and gain['NMI k-means k=10'].mean() >= 0.03, gain   # and 10 clusters
-    assert gain['probe conv5, 10 labels/class'].mean() >= 0.01, gain                   # the few-label probe gains
-    assert all(r['random init']['probe conv5, 10 labels/class'] < 0.96 for r in runs)   # a ruler with room at random init
+@pytest.mark.parametrize('seed', [0, 1, 2])
+def test_deepcluster_learns_real_digits(seed):
+    "On 1,437 real digits, 10 epochs at k = 50: the clusters and the few-label probe gain over random init, every seed."
+    r = compare_with_random_init(digits_dataset(), digits_dataset(train=False),
+                                 small_config(**DIGITS, epochs=10, seed=seed, device='cpu'))
+    rand, trained = r['random init'], r['DeepCluster']
+    print(seed, {k: v for k, v in r.items() if k != 'run'})
+    assert r['nmi_after'] - r['nmi_before'] >= 0.02, r                        # k = 50 clusters match the digits better
+    assert trained['NMI k-means k=10'] > rand['NMI k-means k=10'] + 0.03, r   # and so do 10 clusters
+    assert trained['probe conv5, 10 labels/class'] > rand['probe conv5, 10 labels/class'] + 0.01, r
+    assert rand['probe conv5, 10 labels/class'] < 0.96, r                    # the ruler is not saturated at random init
 
 
 def _run(n_train, n_val, epochs):
