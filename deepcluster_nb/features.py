@@ -52,7 +52,9 @@ def compute_features(model: nn.Module, dataset, # a `View`, or (image tensor, la
                      batch_size: int = 256, num_workers: int = 0, device=None, # None: the model's device
                      project=None, # optional function of each batch of features (a tensor), before storing
                      indices=None, # optional subset of the data set, in this order
-                     progress: bool = True) -> np.ndarray:
+                     progress: bool = True,
+                     amp: bool | None = None, # mixed precision on CUDA (None: on); False keeps fp32
+                    ) -> np.ndarray:
     "FC2 features of every image of `dataset` (or of `indices`), in order, as an N×D float32 array."
     device = get_device(device) if device is not None else next(model.parameters()).device
     n = len(indices) if indices is not None else len(dataset)
@@ -64,7 +66,7 @@ def compute_features(model: nn.Module, dataset, # a `View`, or (image tensor, la
     out, start = None, 0
     with feature_extractor(model):
         for x, _ in tqdm(loader, desc='features', disable=not progress, leave=False):
-            with torch.autocast(device.type, enabled=device.type == 'cuda'):
+            with torch.autocast(device.type, enabled=device.type == 'cuda' and amp is not False):
                 f = model(x.to(device, non_blocking=True, memory_format=torch.channels_last))
             f = f.float()
             if project is not None: f = project(f)

@@ -390,7 +390,7 @@ def cluster(self: DeepCluster, timer: Timer | None = None):
     cfg, timer = self.cfg, timer or Timer(self.device)
     x = features_pca(self.model, self.views()[0], dim=cfg.pca_dim, backend=cfg.pca_backend,
                      memory_budget=cfg.memory_budget, seed=cfg.seed + self.epoch, timer=timer,
-                     batch_size=self.feature_batch_size, progress=self.progress)
+                     batch_size=self.feature_batch_size, progress=self.progress, amp=cfg.amp)
     with timer('kmeans'):
         return run_kmeans(x, cfg.k, niter=cfg.kmeans_iters, backend=cfg.kmeans_backend, device=self.device)
 
@@ -425,7 +425,8 @@ def step(self: DeepCluster) -> dict:
     timer = Timer(self.device)
     km = self.cluster(timer)
     self.check_degenerate(km)
-    trained = self.history[-1]['epochs_trained'] if self.history else 0.0
+    # epochs of training so far (a history from before `reassign` counts one per epoch)
+    trained = self.history[-1].get('epochs_trained', self.epoch) if self.history else 0.0
     log = dict(epoch=self.epoch, epochs_trained=trained + self.cfg.reassign, sse=km.sse[-1],
                kmeans_iters=len(km.sse), n_empty=km.n_empty, n_tiny=km.n_tiny, largest_share=km.largest_share)
     if self.assignments is not None:
