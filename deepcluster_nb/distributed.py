@@ -9,7 +9,6 @@ Docs: https://deepcluster-nb.github.io/deepcluster_nb/distributed.html.md"""
 from __future__ import annotations
 import argparse, os
 from dataclasses import fields
-from pathlib import Path
 
 import numpy as np
 import torch
