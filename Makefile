@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 
 demo: install
 	mkdir -p runs
-	$(BIN)/papermill nbs/80_cifar10_k_sweep.ipynb runs/k_sweep.ipynb --cwd nbs --log-level WARNING
+	$(BIN)/papermill nbs/80_cifar10_k_sweep.ipynb runs/k_sweep.ipynb --cwd nbs --log-level WARNING --no-progress-bar --stdout-file /dev/stdout
 	@echo "demo: wrote runs/k_sweep.ipynb and, in runs/k_sweep/, k_sweep.csv, summary.json, the figures and one run per k"
 
 test: install
@@ -33,6 +33,7 @@ test: install
 	test -z "$$(git status --porcelain -- deepcluster_nb)" || (git status --short -- deepcluster_nb; echo "untracked exports: commit them" && exit 1)
 	$(BIN)/python docs/make_readme.py --check
 	$(BIN)/nbdev-test --n-workers 2 --timing
+	rm -rf _site/html
 	$(SPHINX)
 	$(BIN)/python -m pytest -n 2 -q
 
@@ -47,6 +48,7 @@ export: install
 EXECUTE ?= off
 SPHINX  = EXECUTE=$(EXECUTE) $(BIN)/sphinx-build -W --keep-going -q -b html -c docs nbs _site/html
 docs: install
+	rm -rf _site/html
 	$(SPHINX)
 	@echo "docs: open _site/html/index.html"
 

@@ -14,10 +14,11 @@ from pathlib import Path
 import numpy as np
 import torch
 from fastcore.basics import patch
+from tqdm.auto import tqdm
 
 # %% auto #0
-__all__ = ['in_test', 'as_list', 'get_device', 'check_features', 'set_seed', 'rng_state', 'set_rng_state', 'Timer',
-           'DiskFullError', 'atomic_write', 'atomic_save', 'atomic_write_json', 'take_lock', 'RunDir']
+__all__ = ['in_test', 'as_list', 'get_device', 'check_features', 'set_seed', 'rng_state', 'set_rng_state', 'Timer', 'clock',
+           'Progress', 'DiskFullError', 'atomic_write', 'atomic_save', 'atomic_write_json', 'take_lock', 'RunDir']
 
 # %% ../nbs/00_core.ipynb #d5a4b3db
 def in_test() -> bool:
@@ -123,6 +124,39 @@ class Timer:
         finally: self.times[stage] += self._now() - t0
 
     def __repr__(self): return 'Timer(' + ', '.join(f'{k}={v:.3f}s' for k, v in self.times.items()) + ')'
+
+# %% ../nbs/00_core.ipynb #56515103
+def clock(seconds: float) -> str:
+    "`3725` → `'1:02:05'`, `65` → `'1:05'`."
+    m, s = divmod(round(seconds), 60)
+    h, m = divmod(m, 60)
+    return f'{h}:{m:02d}:{s:02d}' if h else f'{m}:{s:02d}'
+
+class Progress:
+    "Print a line per finished step of a long job, with the time elapsed and an estimate of the time left."
+    def __init__(self, total: float, # the job's work, in any unit (epochs, epochs + evaluations, runs)
+                 desc: str = '', # the tqdm bar's label
+                 bar: bool = True): # a tqdm bar too (a widget in JupyterLab)
+        self.total, self.done, self.work, self.seconds = total, 0.0, 0.0, 0.0
+        self.start = self.last = time.perf_counter()
+        self.bar = tqdm(total=total, desc=desc, disable=not bar)
+
+    def __call__(self, msg: str, work: float = 1, # this step's share of `total`
+                 computed: bool = True) -> str: # False: loaded from disk (left out of the rate)
+        "Count the step, print its line and return it."
+        now = time.perf_counter()
+        self.done += work
+        if computed: self.work, self.seconds = self.work + work, self.seconds + now - self.last
+        self.last = now
+        rest = max(self.total - self.done, 0)
+        if not rest: left = '0:00'
+        elif self.work: left = f'about {clock(self.seconds / self.work * rest)}'
+        else: left = 'unknown'
+        line = f'[{self.done:g}/{self.total:g}] {msg} | {clock(now - self.start)} elapsed, {left} left'
+        self.bar.update(work)
+        if not rest: self.bar.close()
+        print(line, flush=True)
+        return line
 
 # %% ../nbs/00_core.ipynb #46f0f38a
 class DiskFullError(OSError):

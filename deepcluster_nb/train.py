@@ -19,7 +19,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset, Sampler
 from tqdm.auto import tqdm
 
-from .core import RunDir, Timer, atomic_write_json, get_device, rng_state, set_rng_state, set_seed
+from .core import Progress, RunDir, Timer, atomic_write_json, get_device, rng_state, set_rng_state, set_seed
 from .features import View, compute_features
 from .kmeans import clustering_scores, kmeans_backend, run_kmeans
 from .models import ARCHS, INITS, get_model, init_weights
@@ -474,10 +474,12 @@ def check_degenerate(self: DeepCluster, km) -> None:
 @patch
 def fit(self: DeepCluster, epochs: int | None = None) -> list[dict]:
     "Run until `epochs` epochs are done in total (default: the config's); returns the history."
-    for _ in range(self.epoch, epochs or self.cfg.epochs):
+    todo = range(self.epoch, epochs or self.cfg.epochs)
+    progress = Progress(len(todo), bar=False)
+    for _ in todo:
         if self.stopped is not None: break
         log = self.step()
-        if self.progress: print(format_log(log))
+        if self.progress: progress(format_log(log))
         self.check_early_stop()
     self._views = None                  # the DataLoader workers exit; the next step starts new ones
     return self.history

@@ -1,42 +1,66 @@
 """Sphinx + myst-nb configuration of the offline docs site: `make docs` builds the notebooks in nbs/ into _site/html/.
 
-nbdev-docs renders the same notebooks through quarto where quarto is installed; this build needs only Python
-packages from the registry. It fails (warnings are errors, `-W`) on a broken internal link, a missing image, or a
+What a page shows is decided in docs/nbdocs.py (directives stripped, test cells left out, solutions folded, names
+linked, an API reference generated into nbs/api/ at the addresses of `_modidx.py`). nbdev-docs renders the same
+notebooks through quarto where quarto is installed; this build needs only Python packages from the registry. It
+fails (warnings are errors, `-W`) on a broken internal link, a missing image, a page left out of the sidebar, or a
 notebook whose saved outputs hold an error; `make docs EXECUTE=force` re-runs every lesson notebook (the experiments
 80 and 90 are papermill's) and fails on the first cell that raises.
 """
 import json
 import os
+import re
+import sys
 from pathlib import Path
 
 from sphinx.errors import ExtensionError
 
+sys.path.insert(0, str(Path(__file__).parent))
+import nbdocs  # noqa: E402
+
+from deepcluster_nb._modidx import d as MODIDX  # noqa: E402
+
 project = 'deepcluster_nb'
 author = 'deepcluster_nb developers'
-extensions = ['myst_nb']
+extensions = ['myst_nb', 'sphinx.ext.autodoc']
 root_doc = 'index'
 exclude_patterns = ['_proc', '.ipynb_checkpoints', 'llms.txt']
-html_theme = 'alabaster'
+html_theme = 'sphinx_book_theme'
 html_title = 'deepcluster_nb: DeepCluster, step by step'
-html_theme_options = {'page_width': '1200px', 'sidebar_width': '260px'}
+html_theme_options = {'use_download_button': True, 'show_toc_level': 2, 'home_page_in_toc': True,
+                      'navigation_with_keys': False}
+myst_enable_extensions = ['dollarmath']
 myst_heading_anchors = 3
+default_role = 'py:obj'            # `name` in a docstring links to the API entry of that name
+autodoc_typehints = 'signature'
+autodoc_preserve_defaults = True
 nb_execution_mode = os.environ.get('EXECUTE', 'off')   # 'off': the outputs saved in the notebooks
 nb_execution_raise_on_error = True
 nb_execution_timeout = 1800
 nb_execution_excludepatterns = ['12_*', '80_*', '81_*', '90_*']   # long runs: 12 (nbdev-test runs it small), the experiments (papermill)
 nb_merge_streams = True
+LINKS = nbdocs.public_names(MODIDX)
 
-TOCTREE = '```{toctree}\n:hidden:\n:glob:\n\n[0-9]*\n```\n'
+
+def sidebar(index: dict) -> str:
+    "The sidebar: a section per lesson of the index's course table (`| 1. The idea ... | [00_core](00_core.ipynb), ...`), then the API."
+    rows = [line for c in index['cells'] if c['cell_type'] == 'markdown' for line in ''.join(c['source']).splitlines()
+            if re.match(r'\|\s*\d+\.\s', line)]
+    sections = [(row.split('|')[1].strip(), re.findall(r'\]\(([^)#]+)\.ipynb\)', row.split('|')[2])) for row in rows]
+    toc = lambda caption, entries, glob='': f'```{{toctree}}\n:hidden:\n{glob}:caption: {caption}\n\n' + '\n'.join(entries) + '\n```\n'
+    lessons = [toc(c, e) for c, e in sections] or [toc('Notebooks', ['[0-9]*'], glob=':glob:\n')]
+    return ''.join(lessons) + toc('API reference', ['api/' + p for p in nbdocs.api_pages(MODIDX).values()])
 
 
 def prepare_notebook(app, docname, source):
-    "Fold the exercise solutions (cells tagged `solution`); give the home page (index.ipynb, also the README) its sidebar."
-    if Path(app.env.doc2path(docname)).suffix != ".ipynb": return
+    "Turn a notebook into its page (nbdocs.docs_cell, link_names); give the home page (index.ipynb, the README) the sidebar."
+    if Path(app.env.doc2path(docname)).suffix != '.ipynb': return
     nb = json.loads(source[0])
     for cell in nb['cells']:
-        tags = cell.get('metadata', {}).get('tags', [])
-        if 'solution' in tags: cell['metadata']['tags'] = [*tags, 'hide-input']
-    if docname == root_doc: nb['cells'].append({'cell_type': 'markdown', 'id': 'toctree', 'metadata': {}, 'source': TOCTREE})
+        nbdocs.docs_cell(cell)
+        if cell['cell_type'] == 'markdown': cell['source'] = nbdocs.link_names(''.join(cell['source']), LINKS)
+    if docname == root_doc: nb['cells'].append({'cell_type': 'markdown', 'id': 'toctree', 'metadata': {}, 'source': sidebar(nb)})
+    else: nb['cells'].insert(1, nbdocs.download_cell(docname))
     source[0] = json.dumps(nb)
 
 
@@ -50,6 +74,29 @@ def refuse_saved_errors(app):
                                          "fix the notebook and run it again before building the docs")
 
 
+def api_reference(app):
+    nbdocs.write_api_pages(Path(app.srcdir), MODIDX)
+
+
+def param_tables(app, what, name, obj, options, lines):
+    "Parameter tables under functions and classes; a module's 'Docs:' line (nbdev's link to its page) goes, being this page."
+    if what in ('function', 'method', 'class'): lines.extend(nbdocs.param_table(obj))
+    if what == 'module': lines[:] = [line for line in lines if not line.startswith('Docs: ')]
+
+
+def modidx_anchors(app, pagename, templatename, context, doctree):
+    if pagename.startswith(nbdocs.API + '/') and 'body' in context:
+        context['body'] = nbdocs.add_anchors(context['body'], pagename.split('/', 1)[1], MODIDX)
+
+
+def redirects(app, exception):
+    if exception is None and app.builder.format == 'html': nbdocs.write_redirects(Path(app.outdir), MODIDX)
+
+
 def setup(app):
-    app.connect('source-read', prepare_notebook)
     app.connect('builder-inited', refuse_saved_errors)
+    app.connect('builder-inited', api_reference)
+    app.connect('source-read', prepare_notebook)
+    app.connect('autodoc-process-docstring', param_tables)
+    app.connect('html-page-context', modidx_anchors)
+    app.connect('build-finished', redirects)

@@ -1,7 +1,10 @@
 """The course tooling: README.md from nbs/index.ipynb, student copies without solutions, and a docs build that fails on
 broken links and on notebooks saved with errors."""
+import html
+import importlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -82,3 +85,86 @@ def test_docs_build_executes_and_fails_on_a_raising_cell(tmp_path):
     assert '42' in (tmp_path / 'site' / 'index.html').read_text()
     bad = build(tmp_path / 'bad', tmp_path, ('index.ipynb', [md('# Home'), code('1 / 0')]), execute='force')
     assert bad.returncode != 0 and 'ExecutionError' in bad.stderr and 'index.ipynb' in bad.stderr
+
+
+# --- what the site shows (docs/nbdocs.py) ------------------------------------------------------------------------
+
+sys.path.insert(0, str(ROOT / 'docs'))
+import nbdocs  # noqa: E402
+
+
+def cell_of(source, outputs=(), tags=()):
+    return {'cell_type': 'code', 'metadata': {'tags': list(tags)} if tags else {}, 'source': source, 'outputs': list(outputs)}
+
+
+def test_docs_cell_strips_directives_and_leaves_out_checks():
+    shown = lambda c: (c['source'], c['metadata'].get('tags', []))
+    assert shown(nbdocs.docs_cell(cell_of('#| export\ndef f(x): return x\n'))) == ('def f(x): return x', [])
+    assert 'remove-cell' in shown(nbdocs.docs_cell(cell_of('#| hide\nimport os\n')))[1]
+    assert 'remove-cell' in shown(nbdocs.docs_cell(cell_of('#| default_exp core\n')))[1]
+    # a test cell: checks and no outputs (it still runs in an executed build)
+    assert 'remove-cell' in shown(nbdocs.docs_cell(cell_of('x = 2\nassert x == 2\ntest_eq(x, 2)\n')))[1]
+    assert 'remove-cell' in shown(nbdocs.docs_cell(cell_of('for i in range(3):\n    assert i < 3\n')))[1]
+    # a demonstration: its top-level checks go, the rest (nested checks too) stays with its outputs
+    out = [{'output_type': 'stream', 'name': 'stdout', 'text': '6\n'}]
+    src = 'x = 6\nassert (x ==\n        6)   # two lines\nprint(x)\nfor i in range(2):\n    assert i < 2\ntest_close(x, 6)'
+    assert shown(nbdocs.docs_cell(cell_of(src, out))) == ('x = 6\nprint(x)\nfor i in range(2):\n    assert i < 2', [])
+    # a solution is folded, outputs included, and never left out
+    sol = nbdocs.docs_cell(cell_of('y = 1\nassert y', tags=['solution']))
+    assert shown(sol) == ('y = 1', ['solution', 'hide-cell'])
+    assert nbdocs.docs_cell(cell_of('%%time\nassert 1')) ['source'] == '%%time\nassert 1'   # magics: shown as written
+
+
+def test_link_names_only_outside_code_headings_and_links():
+    targets = {'Timer': 'deepcluster_nb.core.Timer', 'DeepCluster.fit': 'deepcluster_nb.train.DeepCluster.fit'}
+    text = ('Use `Timer` and `DeepCluster.fit()`, not `other`.\n# A `Timer` heading\n[`Timer`](00_core.ipynb)\n'
+            '```python\nx = `Timer`\n```\n``Timer``')
+    out = nbdocs.link_names(text, targets).split('\n')
+    assert out[0] == ('Use {py:obj}`Timer <deepcluster_nb.core.Timer>` and '
+                      '{py:obj}`DeepCluster.fit() <deepcluster_nb.train.DeepCluster.fit>`, not `other`.')
+    assert out[1:] == text.split('\n')[1:]
+
+
+def page_text(path):
+    "A page's text as a reader sees it: tags dropped, entities decoded."
+    return html.unescape(re.sub(r'<[^>]+>', '', path.read_text()))
+
+
+def test_docs_site(tmp_path):
+    "The whole site from nbs/: what each page shows and hides, the API reference, _modidx links, the sidebar."
+    site = tmp_path / 'html'
+    r = subprocess.run([str(Path(sys.executable).parent / 'sphinx-build'), '-W', '--keep-going', '-q', '-b', 'html',
+                        '-c', str(ROOT / 'docs'), str(ROOT / 'nbs'), str(site)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-3000:]
+    lessons = sorted(p.stem for p in (ROOT / 'nbs').glob('[0-9]*.ipynb'))
+    for page in [*site.glob('*.html'), *site.glob('api/*.html')]:
+        lines = page_text(page).splitlines()
+        assert not [l for l in lines if l.lstrip().startswith('#|')], f'{page.name} shows an nbdev directive'
+        checks = [l for l in lines if re.match(r'(assert\b|test_(eq|ne|close|fail|warns|is)\()', l)]
+        assert not checks, f'{page.name} shows test code: {checks[:3]}'
+    for name in lessons:   # each lesson page: its notebook to download, its solutions folded with their outputs
+        text = (site / f'{name}.html').read_text()
+        link = re.search(rf'href="(_downloads/[^"]+/{name}\.ipynb)"', text)
+        assert link and (site / link.group(1)).exists(), f'{name}: no download link'
+        nb = json.loads((ROOT / 'nbs' / f'{name}.ipynb').read_text())
+        solutions = [c for c in nb['cells'] if 'solution' in c['metadata'].get('tags', [])]
+        folded = re.findall(r'<div class="cell tag_solution[^"]*">\s*<details.*?</details>', text, re.S)
+        assert len(folded) == len(solutions), name
+        assert sum('cell_output' in f for f in folded) == sum(bool(c.get('outputs')) for c in solutions), name
+    from deepcluster_nb._modidx import d
+    root = d['settings']['doc_host'] + d['settings']['doc_baseurl'] + '/'
+    for mod, syms in d['syms'].items():   # the API page lists every name of __all__, with a signature
+        page = nbdocs.api_pages(d)[mod]
+        text = (site / 'api' / f'{page}.html').read_text()
+        missing = [n for n in importlib.import_module(mod).__all__ if f'id="{mod}.{n}"' not in text]
+        assert not missing, f'api/{page}.html lacks {missing}'
+        for full, (url, _) in syms.items():   # every _modidx link resolves: core.html forwards to api/core.html#anchor
+            where, _, anchor = url.partition('#')
+            assert f'location.replace("api/{where}"' in (site / where).read_text(), url
+            assert f'id="{anchor}"' in text, f'{root}{url} ({full}) has no anchor'
+    assert 'mixed precision on CUDA' in page_text(site / 'api' / 'features.html')   # parameter comments, as a table
+    assert re.search(r'<table.*?Parameter.*?Details.*?dataset', (site / 'api' / 'features.html').read_text(), re.S)
+    assert 'href="api/core.html#deepcluster_nb.core.Timer"' in (site / '00_core.html').read_text()   # `Timer` links
+    index = page_text(site / 'index.html')
+    for caption in ('1. The idea and the data', '7. Experiments', 'API reference'):
+        assert caption in index, caption

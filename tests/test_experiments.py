@@ -2,6 +2,7 @@
 the real on-disk formats; the assertions read the files the notebooks write."""
 import json
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -10,12 +11,22 @@ import pandas as pd
 import papermill as pm
 import pytest
 
-NBS = Path(__file__).resolve().parents[1] / 'nbs'
+ROOT = Path(__file__).resolve().parents[1]
+NBS = ROOT / 'nbs'
 TINY = dict(width=0.25, hidden=256, pca_dim=16, batch_size=32, workers=0, device='cpu')
 
 
 def run_nb(name, out, **parameters):
     return pm.execute_notebook(NBS / name, out, cwd=NBS, progress_bar=False, parameters=parameters)
+
+
+def demo_command(out, **parameters):
+    "`make demo`'s papermill line, read from the Makefile, writing `out` with `parameters`."
+    line = next(line.strip() for line in (ROOT / 'Makefile').read_text().splitlines() if 'papermill nbs/80' in line)
+    args = shlex.split(line.replace('$(BIN)/', f'{Path(sys.executable).parent}/'))
+    args[args.index('runs/k_sweep.ipynb')] = str(out)
+    return subprocess.run([*args, *[a for k, v in parameters.items() for a in ('-p', k, str(v))]], cwd=ROOT,
+                          capture_output=True, text=True)
 
 
 def check_sweep(run, ks, epochs, reassigns=(1.0,)):
@@ -47,8 +58,15 @@ def test_k_sweep_on_cifar_pickles(tmp_path, script):
 def test_k_sweep_on_image_folder_and_rerun(tmp_path, script):
     script('make_shapes.py', '--out', tmp_path / 'shapes', '--n-per-class', 8, '--n-val-per-class', 3)
     params = dict(dataset=str(tmp_path / 'shapes'), ks='3,6', epochs='[1]', out_dir=str(tmp_path / 'run'), **TINY)
-    run_nb('80_cifar10_k_sweep.ipynb', tmp_path / 'out.ipynb', **params)       # list parameters given as text
+    r = demo_command(tmp_path / 'out.ipynb', **params)                          # list parameters given as text
+    assert r.returncode == 0, r.stderr[-3000:]
     check_sweep(tmp_path / 'run', [3, 6], [1])
+    # make demo shows a line per (k, epoch) as it goes: work done of 6 (an epoch or an evaluation each), time left
+    lines = [line for line in r.stdout.splitlines() if line.startswith('[')]
+    assert [line.split(':')[0] for line in lines] == ['[1/6] k=3 reassign 1 epoch 0', '[3/6] k=3 reassign 1 epoch 1',
+                                                     '[4/6] k=6 reassign 1 epoch 0', '[6/6] k=6 reassign 1 epoch 1'], r.stdout
+    assert all(re.search(r'\| \d+:\d\d elapsed, about \d+:\d\d left$', line) for line in lines[:-1]), lines
+    assert lines[-1].endswith(', 0:00 left')
     first = (tmp_path / 'run' / 'k_sweep.csv').read_text()
     run_nb('80_cifar10_k_sweep.ipynb', tmp_path / 'again.ipynb', **params)     # a rerun reuses the finished runs
     assert (tmp_path / 'run' / 'k_sweep.csv').read_text() == first
