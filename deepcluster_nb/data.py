@@ -22,8 +22,8 @@ from .shapes import SHAPES, make_shapes
 # %% auto #0
 __all__ = ['DIGITS_VAL_SHARE', 'IMG_EXTENSIONS', 'CIFAR10_TRAIN', 'VAL_SEED_OFFSET', 'ImageArrayDataset', 'shapes_dataset',
            'digits_dataset', 'check_image_folder', 'load_rgb', 'image_folder', 'CIFAR10Files', 'cifar10',
-           'save_image_folder', 'save_cifar_pickles', 'get_dataset', 'LabelledSubset', 'per_class_indices',
-           'PseudoLabelDataset']
+           'save_image_folder', 'save_cifar_pickles', 'ImageFiles', 'get_dataset', 'LabelledSubset',
+           'per_class_indices', 'PseudoLabelDataset']
 
 # %% ../nbs/01c_data.ipynb #842675dc
 class ImageArrayDataset(Dataset):
@@ -88,7 +88,8 @@ def check_image_folder(root: str | Path) -> dict[str, int]:
         flat = sum(_is_image(p) for p in root.iterdir())
         hint = (
             (
-                f" (it holds {flat} images directly: move them into class folders; for ImageNet's val set "
+                f" (it holds {flat} images directly: read them without labels with `ImageFiles`, or "
+                f"move them into class folders; for ImageNet's val set "
                     "run "
                 "`python data_scripts/prepare_imagenet.py reorganize-val`)"
             )
@@ -153,20 +154,30 @@ class _Folder(ImageFolder):
             p.lower().endswith(IMG_EXTENSIONS)
             and '/.' not in os.path.relpath(p, directory).replace(os.sep, '/')
         )
-        samples, seen = (
-            ImageFolder.make_dataset(directory, class_to_idx, is_valid_file=visible, allow_empty=allow_empty),
-            set(),
-        )
-        unique = [
-            s for s in samples if not (os.path.realpath(s[0]) in seen or seen.add(os.path.realpath(s[0])))
-        ]
-        if len(unique) < len(samples):
-            warnings.warn(
-                f"{directory}: {len(samples) - len(unique)} paths reach files already seen, "
-                f"through folder links "
-                f"(a link loop?); each of the {len(unique)} images is used once"
-            )
-        return unique
+        samples = ImageFolder.make_dataset(directory, class_to_idx, is_valid_file=visible,
+                                           allow_empty=allow_empty)
+        return _once(samples, directory)
+
+def _once(samples, root):
+    "Each file once, however many paths reach it (folder links, a link loop), with a warning when some did."
+    seen = set()
+    unique = [s for s in samples if not (os.path.realpath(s[0]) in seen or seen.add(os.path.realpath(s[0])))]
+    if len(unique) < len(samples):
+        warnings.warn(f"{root}: {len(samples) - len(unique)} paths reach files already seen, through folder "
+                      f"links (a link loop?); each of the {len(unique)} images is used once")
+    return unique
+
+def _skip_unreadable(ds, root, on_error: str):
+    "Open every file's header once: keep the samples that are images, list the others in `ds.skipped`."
+    ds.skipped = []
+    if on_error == 'raise': return
+    keep = [_identifiable(p) for p, _ in ds.samples]
+    ds.skipped = [p for (p, _), k in zip(ds.samples, keep) if not k]
+    if ds.skipped:
+        warnings.warn(f"{root}: skipped {len(ds.skipped)} unreadable files of {len(keep)} "
+                      f"(e.g. {ds.skipped[0]}); `python data_scripts/prepare_imagenet.py check --verify` "
+                      "lists them all")
+        ds.samples = [s for s, k in zip(ds.samples, keep) if k]
 
 def image_folder(
     root: str | Path,
@@ -177,17 +188,8 @@ def image_folder(
     if on_error not in ('skip', 'raise'): raise ValueError(f"on_error={on_error!r}; use 'skip' or 'raise'")
     check_image_folder(root)
     ds = _Folder(str(root), transform=transform, loader=partial(load_rgb, strict=on_error == 'raise'))
-    ds.skipped = []
-    if on_error == 'skip':
-        keep = [_identifiable(p) for p, _ in ds.samples]
-        ds.skipped = [p for (p, _), k in zip(ds.samples, keep) if not k]
-        if ds.skipped:
-            warnings.warn(
-                f"{root}: skipped {len(ds.skipped)} unreadable files of {len(keep)} (e.g. {ds.skipped[0]}); "
-                "`python data_scripts/prepare_imagenet.py check --verify` lists them all"
-            )
-            ds.samples = ds.imgs = [s for s, k in zip(ds.samples, keep) if k]
-            ds.targets = [t for _, t in ds.samples]
+    _skip_unreadable(ds, root, on_error)
+    ds.imgs, ds.targets = ds.samples, [t for _, t in ds.samples]
     return ds
 
 # %% ../nbs/01c_data.ipynb #f3d295fd
@@ -258,6 +260,39 @@ def save_cifar_pickles(images: np.ndarray, targets, classes, root: str | Path, n
             protocol=2,
         )
     return folder
+
+# %% ../nbs/01c_data.ipynb #6597e4f6
+def _image_paths(root) -> list[tuple[str, int]]:
+    "Every image file under `root` as (path, -1), following folder links, leaving out hidden folders; sorted."
+    found = []
+    for folder, subs, files in os.walk(root, followlinks=True):
+        subs[:] = sorted(s for s in subs if not s.startswith('.'))
+        found += [(os.path.join(folder, f), -1) for f in sorted(files) if f.lower().endswith(IMG_EXTENSIONS)]
+    return found
+
+class ImageFiles(Dataset):
+    "Every image under `root`, sub-folders included (names ignored), as (image, -1): no labels."
+    targets = classes = None
+
+    def __init__(self, root: str | Path, transform=None,
+                 on_error: str = 'skip'): # 'skip' unreadable files (listed in `.skipped`), or 'raise'
+        if on_error not in ('skip', 'raise'):
+            raise ValueError(f"on_error={on_error!r}; use 'skip' or 'raise'")
+        self.root, self.transform = Path(root), transform
+        if not self.root.is_dir():
+            raise NotADirectoryError(f"{root}: not a folder; point at a folder of images")
+        self.samples = _once(_image_paths(self.root), root)
+        if not self.samples:
+            raise FileNotFoundError(f"{root}: no images ({'/'.join(IMG_EXTENSIONS)}) in it or below")
+        self.loader = partial(load_rgb, strict=on_error == 'raise')
+        _skip_unreadable(self, root, on_error)
+
+    @property
+    def paths(self) -> list[str]: return [p for p, _ in self.samples]
+    def __len__(self): return len(self.samples)
+    def __getitem__(self, i):
+        img = self.loader(self.samples[i][0])
+        return (self.transform(img) if self.transform else img), -1
 
 # %% ../nbs/01c_data.ipynb #fec23e15
 VAL_SEED_OFFSET = 10_000   # the generated validation split uses seed + this: no training image repeats

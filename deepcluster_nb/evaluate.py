@@ -7,7 +7,8 @@ Docs: https://deepcluster-nb.github.io/deepcluster_nb/eval.html.md"""
 
 # %% ../nbs/09_eval.ipynb #3e679cac
 from __future__ import annotations
-import copy
+import copy, math
+from pathlib import Path
 from contextlib import contextmanager
 
 import numpy as np
@@ -19,19 +20,22 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from torch import nn
 from torch.utils.data import DataLoader
+from torchvision.transforms import v2
 
+from .core import RunDir, atomic_save, get_device
 from .data import PseudoLabelDataset, per_class_indices
-from .views import clustering_transform, show_images
-from .features import compute_features
+from .views import IMAGENET_MEAN, IMAGENET_STD, clustering_transform, show_images
+from .features import compute_features, feature_extractor
 from .kmeans import clustering_scores, run_kmeans
 from .models import CONV_LAYERS, DeepClusterNet, get_model
 from .train import DeepCluster, DeepClusterConfig, features_pca
 
 # %% auto #0
-__all__ = ['conv_output', 'pool_to', 'evaluating', 'probe_features', 'linear_probe', 'linear_probes', 'check_probe_settings',
-           'knn_accuracy', 'kmeans_scores', 'fc2_knn_accuracy', 'plot_history', 'plot_cluster_sizes', 'show_clusters',
-           'conv1_filters', 'show_filters', 'top_activating', 'load_official_checkpoint', 'learning_curve',
-           'feature_scores', 'compare_with_random_init']
+__all__ = ['OFFICIAL_POOLS', 'BACKBONE_SETTINGS', 'conv_output', 'pool_to', 'evaluating', 'probe_features', 'linear_probe',
+           'linear_probes', 'check_probe_settings', 'probe_pool', 'paper_probe_views', 'paper_probe', 'knn_accuracy',
+           'kmeans_scores', 'fc2_knn_accuracy', 'plot_history', 'plot_cluster_sizes', 'show_clusters', 'conv1_filters',
+           'show_filters', 'top_activating', 'load_official_checkpoint', 'export_backbone', 'load_backbone',
+           'learning_curve', 'feature_scores', 'compare_with_random_init']
 
 # %% ../nbs/09_eval.ipynb #17cbe095
 def conv_output(model: DeepClusterNet, x: torch.Tensor, layer: int) -> torch.Tensor:
@@ -75,8 +79,14 @@ def linear_probe(train_x: np.ndarray, train_y, val_x: np.ndarray, val_y,
     return float(clf.fit(train_x, train_y).score(val_x, val_y))
 
 def linear_probes(model: DeepClusterNet, train_ds, val_ds, # data sets of PIL images with labels
-                  layers=(1, 2, 3, 4, 5), input_size: int = 224, target_dim: int = 9600, **kw) -> dict:
+                  layers=(1, 2, 3, 4, 5), input_size: int = 224, target_dim: int = 9600,
+                  protocol: str = 'quick', # 'quick' (this one) or 'paper' (`paper_probe`, below)
+                  **kw) -> dict:
     "Linear-probe accuracy on the frozen output of each conv layer in `layers`: {layer: accuracy}."
+    if protocol == 'paper':
+        return {l: paper_probe(model, train_ds, val_ds, l, input_size, target_dim=target_dim, **kw)
+                for l in layers}
+    if protocol != 'quick': raise ValueError(f"protocol={protocol!r}; use 'quick' or 'paper'")
     t = clustering_transform(input_size)
     tr, va = PseudoLabelDataset(train_ds, t), PseudoLabelDataset(val_ds, t)
     return {
@@ -99,6 +109,61 @@ def check_probe_settings(
     for name, v in (('probe_per_class', per_class), ('probe_n', n)):
         if v is not None and v < 1:
             raise ValueError(f"{name}={v}: the probe needs at least one labelled image")
+
+# %% ../nbs/09_eval.ipynb #af90f84a
+# eval_linear.py's average pools (kernel, stride, padding) for AlexNet's conv1..conv5 at 224 px
+OFFICIAL_POOLS = {1: (6, 6, 3), 2: (4, 4, 0), 3: (3, 3, 1), 4: (3, 3, 1), 5: (2, 2, 0)}
+
+def probe_pool(f: torch.Tensor, layer: int, official: bool, target_dim: int = 9600) -> torch.Tensor:
+    "Pool conv `layer`'s maps for a probe: the official pool (AlexNet at 224 px), or `pool_to`'s grid."
+    return F.avg_pool2d(f, *OFFICIAL_POOLS[layer]).flatten(1) if official else pool_to(f, target_dim)
+
+def paper_probe_views(size: int = 224, tencrops: bool = True):
+    "The official probe's views: resize, centre crop 256/224·size, random crop, flip; validation: ten crops."
+    big = round(size * 256 / 224)
+    norm = v2.Compose([v2.ToDtype(torch.float32, scale=True), v2.Normalize(IMAGENET_MEAN, IMAGENET_STD)])
+    train = v2.Compose([v2.ToImage(), v2.Resize(big, antialias=True), v2.CenterCrop(big), v2.RandomCrop(size),
+                        v2.RandomHorizontalFlip(), norm])
+    if not tencrops: return train, clustering_transform(size)
+    ten = v2.Compose([v2.ToImage(), v2.Resize(big, antialias=True), v2.TenCrop(size)])
+    return train, v2.Compose([ten, lambda crops: torch.stack([norm(c) for c in crops])])
+
+# %% ../nbs/09_eval.ipynb #8a09c07d
+def paper_probe(model: DeepClusterNet, train_ds, val_ds, # PIL images with labels
+                layer: int = 5, input_size: int = 224, epochs: int = 90, lr: float = 0.01,
+                weight_decay: float = 1e-4, batch_size: int = 256, tencrops: bool = True,
+                num_workers: int = 0, target_dim: int = 9600, seed: int = 0) -> float:
+    "The paper's linear probe (`eval_linear.py`) on frozen conv `layer`: SGD, augmented; best epoch's top-1."
+    torch.manual_seed(seed)
+    device = next(model.parameters()).device
+    official = input_size == 224 and sum(isinstance(m, nn.Conv2d) for m in model.features) == 5
+    views = paper_probe_views(input_size, tencrops)
+    train = DataLoader(PseudoLabelDataset(train_ds, views[0]), batch_size, shuffle=True,
+                       num_workers=num_workers)
+    val = DataLoader(PseudoLabelDataset(val_ds, views[1]), batch_size, num_workers=num_workers)
+
+    def features(x):
+        with evaluating(model):
+            return probe_pool(conv_output(model, x.to(device), layer), layer, official, target_dim)
+
+    def scores(x):   # ten crops: their softmax averaged
+        return linear(features(x)) if x.dim() == 4 else linear(features(x.flatten(0, 1))).softmax(1).view(
+            len(x), x.shape[1], -1).mean(1)
+
+    linear = nn.Linear(features(next(iter(train))[0][:1]).shape[1], len(train_ds.classes)).to(device)
+    opt = torch.optim.SGD(linear.parameters(), lr=lr, momentum=0.9, weight_decay=weight_decay)
+    step, best = 0, 0.0
+    for _ in range(epochs):
+        for x, y in train:
+            for g in opt.param_groups: g['lr'] = lr / math.sqrt(1 + lr * weight_decay * step)   # decay
+            loss = F.cross_entropy(linear(features(x)), y.to(device))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            step += 1
+        with torch.no_grad(): correct = sum(int((scores(x).argmax(1).cpu() == y).sum()) for x, y in val)
+        best = max(best, correct / len(val_ds))
+    return best
 
 # %% ../nbs/09_eval.ipynb #aa651caa
 def knn_accuracy(train_x: np.ndarray, train_y, val_x: np.ndarray, val_y, k: int = 20) -> float:
@@ -237,6 +302,34 @@ def load_official_checkpoint(path, arch: str | None = None, # None: the checkpoi
     model = get_model(arch, sobel='sobel.0.weight' in sd, num_classes=sd['top_layer.weight'].shape[0], **kw)
     model.load_state_dict(sd)
     return model
+
+# %% ../nbs/09_eval.ipynb #54eaaaee
+BACKBONE_SETTINGS = ('arch', 'sobel', 'input_size', 'width', 'hidden', 'pool', 'init')
+
+def _backbone(src: str | Path) -> dict:
+    "The network of a run directory (its newest checkpoint) or checkpoint file, without its top layer."
+    src = Path(src)
+    if src.is_dir(): ck, src = RunDir(src, writer=False).load_newest(map_location='cpu')
+    else: ck = torch.load(src, map_location='cpu', weights_only=False)
+    if 'config' not in ck:
+        raise ValueError(f"{src}: not a checkpoint of this kit (an official one: `load_official_checkpoint`)")
+    trunk = {k: v for k, v in ck['model'].items() if not k.startswith('top_layer.')}
+    return dict(settings={k: ck['config'][k] for k in BACKBONE_SETTINGS}, state_dict=trunk, epoch=ck['epoch'])
+
+def export_backbone(run_dir: str | Path, # a run directory (its newest checkpoint) or a checkpoint of this kit
+                    path: str | Path) -> Path:
+    "Write the trained network without its top layer: a plain state dict, with the settings that rebuild it."
+    return atomic_save(_backbone(run_dir), path)
+
+def load_backbone(path: str | Path, # a file from `export_backbone`, or a run directory
+                  device=None) -> DeepClusterNet:
+    "A trained network as a feature extractor (eval mode): normalised images N×3×S×S → N×D FC2 features."
+    ck = _backbone(path) if Path(path).is_dir() else torch.load(path, map_location='cpu', weights_only=True)
+    s = ck['settings']
+    model = get_model(s['arch'], num_classes=1, **{k: v for k, v in s.items() if k != 'arch'})
+    model.top_layer, model.classifier = None, model.classifier[:-1]   # FC2 before its ReLU, as in the loop
+    model.load_state_dict(ck['state_dict'])
+    return model.to(get_device(device)).eval()
 
 # %% ../nbs/09_eval.ipynb #9f08ac4d
 def learning_curve(run: DeepCluster, n_runs: int = 5) -> dict:

@@ -26,13 +26,14 @@ __all__ = ['feature_extractor', 'View', 'compute_features']
 def feature_extractor(model: nn.Module):
     "Inside the block `model` outputs FC2 features: eval mode, no top layer, no final ReLU; restored after."
     relu, top, training = model.classifier[-1], model.top_layer, model.training
-    if not isinstance(relu, nn.ReLU):
+    ready = top is None and not isinstance(relu, nn.ReLU)   # already one (`load_backbone`, notebook 09)
+    if not (ready or isinstance(relu, nn.ReLU)):
         raise ValueError(f"expected the classifier to end with a ReLU, found {relu}")
-    model.classifier, model.top_layer = nn.Sequential(*list(model.classifier)[:-1]), None
+    if not ready: model.classifier, model.top_layer = nn.Sequential(*list(model.classifier)[:-1]), None
     model.eval()
     try: yield model
     finally:
-        model.classifier, model.top_layer = nn.Sequential(*model.classifier, relu), top
+        if not ready: model.classifier, model.top_layer = nn.Sequential(*model.classifier, relu), top
         model.train(training)
 
 # %% ../nbs/04_features.ipynb #d7e5231e

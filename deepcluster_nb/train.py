@@ -508,9 +508,10 @@ def check_early_stop(self: DeepCluster) -> None:
 @patch
 def save(self: DeepCluster) -> Path:
     "Write this epoch's checkpoint and history.json to the run directory (atomically; the last few kept)."
-    state = dict(epoch=self.epoch, config=asdict(self.cfg), model=self.model.state_dict(),
-                 optimizer=self.optimizer.state_dict(), assignments=self.assignments, history=self.history,
-                 rng=rng_state())
+    weights = self.model.state_dict()   # also `state_dict` + `arch`: the official layout (stored once)
+    state = dict(epoch=self.epoch, config=asdict(self.cfg), model=weights, arch=self.cfg.arch,
+                 state_dict=weights, optimizer=self.optimizer.state_dict(), assignments=self.assignments,
+                 history=self.history, rng=rng_state())
     return self.store.save(state, self.epoch, self.history)
 
 @patch

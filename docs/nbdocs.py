@@ -61,6 +61,7 @@ def docs_cell(cell: dict) -> dict:
     if cell['cell_type'] != 'code': return cell
     lines = ''.join(cell['source']).splitlines()
     if 'hide' in directives(lines) or is_test_cell(cell): add_tags(cell, 'remove-cell')
+    if any(d.replace(' ', '') == 'eval:false' for d in directives(lines)): add_tags(cell, 'skip-execution')
     body = [line for line in lines if not line.startswith('#|')]
     drop = {i for r in top_level_checks('\n'.join(body)) or [] for i in r}
     shown = '\n'.join(line for i, line in enumerate(body) if i not in drop).strip('\n')

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-COMPONENTS = ['01a_', '01b_'] + [f'{i:02d}_' for i in range(2, 12)]   # lesson notebooks with exercises
+COMPONENTS = ['01a_', '01b_'] + [f'{i:02d}_' for i in range(2, 12)] + ['13_']   # lesson notebooks with exercises
 
 
 def run(*args, **kw):
@@ -102,6 +102,7 @@ def test_docs_cell_strips_directives_and_leaves_out_checks():
     assert shown(nbdocs.docs_cell(cell_of('#| export\ndef f(x): return x\n'))) == ('def f(x): return x', [])
     assert 'remove-cell' in shown(nbdocs.docs_cell(cell_of('#| hide\nimport os\n')))[1]
     assert 'remove-cell' in shown(nbdocs.docs_cell(cell_of('#| default_exp core\n')))[1]
+    assert shown(nbdocs.docs_cell(cell_of('#| export\n#| eval: false\nmain()'))) == ('main()', ['skip-execution'])
     # a test cell: checks and no outputs (it still runs in an executed build)
     assert 'remove-cell' in shown(nbdocs.docs_cell(cell_of('x = 2\nassert x == 2\ntest_eq(x, 2)\n')))[1]
     assert 'remove-cell' in shown(nbdocs.docs_cell(cell_of('for i in range(3):\n    assert i < 3\n')))[1]
@@ -166,5 +167,5 @@ def test_docs_site(tmp_path):
     assert re.search(r'<table.*?Parameter.*?Details.*?dataset', (site / 'api' / 'features.html').read_text(), re.S)
     assert 'href="api/core.html#deepcluster_nb.core.Timer"' in (site / '00_core.html').read_text()   # `Timer` links
     index = page_text(site / 'index.html')
-    for caption in ('1. The idea and the data', '7. Experiments', 'API reference'):
+    for caption in ('1. The idea and the data', '7. Your own images', '8. Experiments', 'API reference'):
         assert caption in index, caption

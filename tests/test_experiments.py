@@ -97,12 +97,14 @@ def test_full_imagenet_trains_resumes_and_probes(tmp_path, script):
     assert [h['epoch'] for h in h1] == [0] and (run / 'history.png').exists()
     out1 = (tmp_path / 'o1.ipynb').read_text()
     assert 'min per epoch' in out1 and 'PCA is fitted on a subset' in out1
-    run_nb('90_full_imagenet.ipynb', tmp_path / 'o2.ipynb', epochs=2, **params)   # the same command continues the run
+    assert json.loads((run / 'probes.json').read_text())['protocol'] == 'quick'     # on a CPU by default
+    run_nb('90_full_imagenet.ipynb', tmp_path / 'o2.ipynb', epochs=2, probe_protocol='paper', probe_epochs=1,
+           **params)                                                               # the same command continues the run
     h2 = json.loads((run / 'history.json').read_text())
     assert [h['epoch'] for h in h2] == [0, 1] and h2[0] == h1[0]
     assert 'resuming after epoch 1' in (tmp_path / 'o2.ipynb').read_text()
     probes = json.loads((run / 'probes.json').read_text())
-    assert probes['epoch'] == 2 and set(probes['top1']) == {'conv1', 'conv5'} and all(0 <= a <= 1 for a in probes['top1'].values())
+    assert probes['epoch'] == 2 and probes['protocol'] == 'paper' and set(probes['top1']) == {'conv1', 'conv5'} and all(0 <= a <= 1 for a in probes['top1'].values())
     assert set(probes['random_init_top1']) == {'conv1', 'conv5'} and 'random init: conv1' in (tmp_path / 'o2.ipynb').read_text()
 
 
@@ -124,7 +126,8 @@ def test_full_imagenet_checks_its_settings_before_training(tmp_path, script):
         assert not (tmp_path / 'run' / 'checkpoint.pt').exists()
 
 
-@pytest.mark.parametrize('name', ['80_cifar10_k_sweep.ipynb', '81_deep_dive.ipynb', '90_full_imagenet.ipynb'])
+@pytest.mark.parametrize('name', ['80_cifar10_k_sweep.ipynb', '81_deep_dive.ipynb', '85_your_images.ipynb',
+                                  '90_full_imagenet.ipynb'])
 def test_help_notebook_lists_every_parameter_with_its_type(name):
     "`papermill --help-notebook` shows each parameter of the experiment with a type, its default and a line of help."
     import ast
@@ -153,3 +156,45 @@ def test_deep_dive_runs_its_three_studies(tmp_path):
     transfer = pd.read_csv(out / 'initial_filters.csv')
     assert set(transfer.start) == {'random', 'from digits', 'from shapes'} and set(transfer.epoch) == {0, 4}
     assert json.loads((out / 'summary.json').read_text())['early_stopping']
+
+
+def test_your_images_on_a_flat_folder(tmp_path):
+    "Notebook 85 on JPEGs without class folders (one sub-folder, one broken file): groups, table, features, network."
+    import numpy as np
+    import torch
+    from PIL import Image
+
+    from deepcluster_nb.evaluate import load_backbone
+    from deepcluster_nb.shapes import make_shapes
+    from deepcluster_nb.views import clustering_transform
+    ims, _ = make_shapes(4, size=32, seed=1)                                    # 40 images, labels thrown away
+    photos = tmp_path / 'photos'
+    (photos / 'day2').mkdir(parents=True)
+    for i, im in enumerate(ims): Image.fromarray(im).save(photos / ('day2' if i % 2 else '') / f'{i:03d}.jpg')
+    (photos / 'broken.jpg').write_bytes(b'not a jpeg')
+    out = tmp_path / 'out'
+    tiny = dict(k=4, epochs=2, width=0.25, hidden=64, pca_dim=8, batch_size=16, show=3, device='cpu')
+    run_nb('85_your_images.ipynb', tmp_path / 'o.ipynb', folder=str(photos), out_dir=str(out), **tiny)
+    table = pd.read_csv(out / 'assignments.csv')
+    assert list(table.columns) == ['path', 'cluster', 'distance'] and len(table) == 40
+    assert table.cluster.between(0, 3).all() and (table.distance >= 0).all() and not table.path.str.contains('broken').any()
+    summary = json.loads((out / 'summary.json').read_text())
+    assert (summary['images'], summary['skipped'], summary['epochs']) == (40, 1, 2) and 'demo_nmi' not in summary
+    # the three files agree: backbone → FC2 features → the saved PCA → L2 gives the saved rows
+    x, pca, net = np.load(out / 'features.npy'), np.load(out / 'pca.npz'), load_backbone(out / 'backbone.pt')
+    assert x.shape == (40, 8) and np.allclose(np.linalg.norm(x, axis=1), 1, atol=1e-4)
+    view = torch.stack([clustering_transform(32, crop=False)(Image.open(p).convert('RGB')) for p in table.path[:5]])
+    with torch.no_grad(): y = net(view).numpy() @ pca['W'] + pca['b']
+    assert np.allclose(y / np.linalg.norm(y, axis=1, keepdims=True), x[:5], atol=1e-3)
+    with pytest.raises(pm.PapermillExecutionError, match='not a folder'):
+        run_nb('85_your_images.ipynb', tmp_path / 'bad.ipynb', folder=str(tmp_path / 'nowhere'), out_dir=str(out), **tiny)
+
+
+def test_your_images_demo_scores_against_random_init(tmp_path):
+    "Without a folder, 85 writes real digits as a flat folder of PNGs and scores its groups against random init."
+    out = tmp_path / 'out'
+    run_nb('85_your_images.ipynb', tmp_path / 'o.ipynb', n_demo=40, k=5, epochs=1, width=0.25, hidden=64, pca_dim=8,
+           batch_size=16, show=2, device='cpu', out_dir=str(out))
+    summary = json.loads((out / 'summary.json').read_text())
+    assert summary['images'] == 40 and len(list((out / 'demo_images').glob('*.png'))) == 40
+    assert set(summary['demo_nmi']) == {'random init', 'trained'}
