@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 from fastcore.basics import patch
 
 from .core import atomic_write, atomic_write_json
@@ -25,7 +26,7 @@ from .train import DIGITS, SMALL, DeepCluster, DeepClusterConfig
 from .views import clustering_transform, show_images
 
 # %% auto #0
-__all__ = ['folder_config', 'Groups', 'group_images', 'show_groups', 'GroupBrowser', 'parser', 'main']
+__all__ = ['folder_config', 'Groups', 'group_images', 'show_groups', 'past_assignments', 'GroupBrowser', 'parser', 'main']
 
 # %% ../nbs/13_your_images.ipynb #8691dc94
 def folder_config(n_images: int, # images in the folder (k and the batch are checked against it)
@@ -88,11 +89,28 @@ def show_groups(groups: Groups, dataset, which, # group ids, one row each
     titles = [f'group {g} ({groups.sizes[g]})' if j == 0 else '' for g in which for j in range(n)]
     return show_images(images, titles=titles, ncols=n, size=1.0)
 
+# %% ../nbs/13_your_images.ipynb #0b3e29fd
+def past_assignments(run_dir: str | Path) -> dict[int, np.ndarray]:
+    "The assignments of each epoch whose checkpoint the run kept (`keep_checkpoints`), by epochs done."
+    paths = sorted(Path(run_dir).glob('checkpoint_epoch*.pt'))
+    cks = (torch.load(p, map_location='cpu', weights_only=False) for p in paths)
+    return {ck['epoch']: np.asarray(ck['assignments']) for ck in cks}
+
+@patch
+def lineage(self: Groups, group: int, past: dict) -> list[tuple[int, int, float]]:
+    "Per epoch of `past`: the size of the cluster that held most of `group`'s images, and the share it held."
+    members, rows = self.members(group), []
+    for epoch, a in sorted(past.items()):
+        ancestor = np.bincount(a[members]).argmax()
+        rows.append((epoch, int((a == ancestor).sum()), float((a[members] == ancestor).mean())))
+    return rows
+
 # %% ../nbs/13_your_images.ipynb #874064eb
 class GroupBrowser:
     "Page through the groups of a folder: the state and moves of the widget, testable without a browser."
-    def __init__(self, groups: Groups, dataset, per_page: int = 16):
-        self.groups, self.dataset, self.per_page = groups, dataset, per_page
+    def __init__(self, groups: Groups, dataset, per_page: int = 16,
+                 past: dict | None = None): # `past_assignments(run_dir)`: sizes by epoch in the caption
+        self.groups, self.dataset, self.per_page, self.past = groups, dataset, per_page, past or {}
         self.group, self.page = int(np.argmax(groups.sizes)), 0
 
     @property
@@ -110,8 +128,10 @@ class GroupBrowser:
 
     def caption(self) -> str:
         g, s = self.group, self.groups.sizes[self.group]
+        past = ', '.join(f'{e}: {n}' for e, n, _ in self.groups.lineage(g, self.past))
         return (f"group {g}: {s} images, page {self.page + 1} of {self.pages}; "
-                f"nearest groups {', '.join(map(str, self.groups.nearest_groups(g)))}")
+                f"nearest groups {', '.join(map(str, self.groups.nearest_groups(g)))}"
+                + (f"; size by epoch {past}" if past else ''))
 
 # %% ../nbs/13_your_images.ipynb #7f65834a
 def _draw(b: GroupBrowser):
