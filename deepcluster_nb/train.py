@@ -164,7 +164,7 @@ def features_pca(
     dim: int = 256,
     backend: str = 'faiss',
     memory_budget: float = 4 * 2**30,  # bytes the full N×D float32 feature matrix may take
-    fit_size: int | None = None,  # streaming: images to fit the PCA on (None: as many as fit)
+    fit_size: int | None = None,  # streaming: images the PCA is fitted on (None: what fits, at most 256 k)
     seed: int = 0,
     timer: Timer | None = None,  # seconds to 'features' and 'pca' (streaming: 'features')
     **kw,  # goes to `compute_features` (batch_size, num_workers, device, progress)
@@ -175,11 +175,20 @@ def features_pca(
     if n * d * 4 <= memory_budget:
         with timer('features'): f = compute_features(model, dataset, **kw)
         with timer('pca'): return preprocess_features(f, dim, backend)
-    fit_size = min(n, fit_size or int(memory_budget // (d * 4)))
-    subset = np.sort(np.random.default_rng(seed).choice(n, fit_size, replace=False))
-    with timer('features'):
-        pca = WhitenedPCA(dim, backend).fit(compute_features(model, dataset, indices=subset, **kw))
-        return compute_features(model, dataset, project=lambda f: l2_normalize(pca.transform(f)), **kw)
+    fit_size = min(n, fit_size or min(256_000, int(memory_budget // (d * 4))))
+    sample = np.sort(np.random.default_rng(seed).choice(n, fit_size, replace=False))
+    rest = np.setdiff1d(np.arange(n), sample)
+    with timer('features'): f = compute_features(model, dataset, indices=sample, **kw)
+    with timer('pca'):
+        pca = WhitenedPCA(dim, backend).fit(f)
+        x = l2_normalize(pca.transform(f))                  # the sample's rows: kept, not computed again
+    out = np.empty((n, x.shape[1]), np.float32)
+    out[sample] = x
+    del f
+    project = lambda b: l2_normalize(pca.transform(b))
+    with timer('features'):   # the rest, projected as it is computed: one forward pass per image in all
+        if len(rest): out[rest] = compute_features(model, dataset, indices=rest, project=project, **kw)
+    return out
 
 # %% ../nbs/08_train.ipynb #a1186ab6
 def fresh_top_layer(model: nn.Module, k: int) -> nn.Linear:
