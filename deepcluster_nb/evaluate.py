@@ -150,7 +150,8 @@ def paper_probe(model: DeepClusterNet, train_ds, val_ds, # PIL images with label
         return linear(features(x)) if x.dim() == 4 else linear(features(x.flatten(0, 1))).softmax(1).view(
             len(x), x.shape[1], -1).mean(1)
 
-    linear = nn.Linear(features(next(iter(train))[0][:1]).shape[1], len(train_ds.classes)).to(device)
+    dim = features(torch.zeros(1, 3, input_size, input_size)).shape[1]
+    linear = nn.Linear(dim, len(train_ds.classes)).to(device)
     opt = torch.optim.SGD(linear.parameters(), lr=lr, momentum=0.9, weight_decay=weight_decay)
     step, best = 0, 0.0
     for _ in range(epochs):
@@ -313,8 +314,9 @@ def _backbone(src: str | Path) -> dict:
     else: ck = torch.load(src, map_location='cpu', weights_only=False)
     if 'config' not in ck:
         raise ValueError(f"{src}: not a checkpoint of this kit (an official one: `load_official_checkpoint`)")
-    trunk = {k: v for k, v in ck['model'].items() if not k.startswith('top_layer.')}
-    return dict(settings={k: ck['config'][k] for k in BACKBONE_SETTINGS}, state_dict=trunk, epoch=ck['epoch'])
+    cfg, trunk = ck['config'], {k: v for k, v in ck['model'].items() if not k.startswith('top_layer.')}
+    return dict(settings={k: cfg[k] for k in BACKBONE_SETTINGS}, state_dict=trunk, epoch=ck['epoch'],
+                view=dict(size=cfg['input_size'], crop=cfg['center_crop']))   # the clustering view it was fed
 
 def export_backbone(run_dir: str | Path, # a run directory (its newest checkpoint) or a checkpoint of this kit
                     path: str | Path) -> Path:
@@ -323,12 +325,13 @@ def export_backbone(run_dir: str | Path, # a run directory (its newest checkpoin
 
 def load_backbone(path: str | Path, # a file from `export_backbone`, or a run directory
                   device=None) -> DeepClusterNet:
-    "A trained network as a feature extractor (eval mode): normalised images N×3×S×S → N×D FC2 features."
+    "A trained network as a feature extractor (eval mode): images → N×D FC2 features; `.view` prepares them."
     ck = _backbone(path) if Path(path).is_dir() else torch.load(path, map_location='cpu', weights_only=True)
     s = ck['settings']
     model = get_model(s['arch'], num_classes=1, **{k: v for k, v in s.items() if k != 'arch'})
     model.top_layer, model.classifier = None, model.classifier[:-1]   # FC2 before its ReLU, as in the loop
     model.load_state_dict(ck['state_dict'])
+    model.view = clustering_transform(**ck['view'])                    # PIL image → the tensor it expects
     return model.to(get_device(device)).eval()
 
 # %% ../nbs/09_eval.ipynb #9f08ac4d

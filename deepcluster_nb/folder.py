@@ -9,6 +9,7 @@ Docs: https://deepcluster-nb.github.io/deepcluster_nb/your_images.html.md"""
 from __future__ import annotations
 import argparse, copy
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -46,10 +47,10 @@ class Groups:
     assignments: np.ndarray  # N group ids
     centroids: np.ndarray    # k×d centres
 
-    @property
+    @cached_property   # computed once: the browser reads them on every move
     def distances(self) -> np.ndarray:
         return np.linalg.norm(self.x - self.centroids[self.assignments], axis=1)
-    @property
+    @cached_property
     def sizes(self) -> np.ndarray: return np.bincount(self.assignments, minlength=len(self.centroids))
 
     def members(self, group: int) -> np.ndarray:
@@ -59,8 +60,8 @@ class Groups:
 
     def spread(self) -> np.ndarray:
         "Each group's mean distance to its centre (NaN for an empty group): small is coherent."
-        d, a = self.distances, self.assignments
-        return np.array([d[a == g].mean() if n else np.nan for g, n in enumerate(self.sizes)])
+        total = np.bincount(self.assignments, weights=self.distances, minlength=len(self.sizes))
+        with np.errstate(invalid='ignore', divide='ignore'): return total / self.sizes
 
     def nearest_groups(self, group: int, n: int = 3) -> list[int]:
         "The `n` other non-empty groups whose centres are nearest this one's."
@@ -194,11 +195,9 @@ def _train(a):
     print(f"{len(data)} images in {cfg.k} groups of {sizes.min()} to {sizes.max()}: see assignments.csv")
 
 def _embed(a):
-    from deepcluster_nb.core import RunDir
-    ck, _ = RunDir(a.run_dir, writer=False).load_newest(map_location='cpu')
     net, data = load_backbone(a.run_dir), ImageFiles(a.folder)
     view = copy.copy(data)
-    view.transform = clustering_transform(ck['config']['input_size'], crop=ck['config']['center_crop'])
+    view.transform = net.view                      # the run's clustering view
     f = compute_features(net, view, progress=False)
     atomic_write(a.out, lambda fh: np.save(fh, f))
     atomic_write(Path(a.out).with_suffix('.txt'), lambda fh: fh.write('\n'.join(data.paths) + '\n'), 'w')
