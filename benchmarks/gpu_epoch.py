@@ -5,10 +5,12 @@ A prepared check for a GPU machine (under 5 minutes on one modern card). On a sy
 (N random 256×256 images held on the GPU, AlexNet-BN with Sobel at 224 px, the paper's settings) it measures,
 with the kit's own functions:
 
-- the features pass (clustering view, inference mode, AMP) and the training pass (training view, AMP,
-  channels-last), in images per second; the training pass again in fp32 (`amp=False`, the official code's);
-- PCA (4096 → 256, whitened) of the N and N/2 features (a fixed eigen-decomposition plus a part linear in N),
-  and k-means with k = 10,000 on random 256-d rows;
+- the features pass (clustering view, inference mode) and the training pass (training view, channels-last), in
+  images per second, each with AMP (the kit's default on CUDA) and in fp32 (`amp=False`, the official code's);
+  the training pass split into its two parts: the network alone on one batch already made, and the views alone;
+- PCA (4096 → 256, whitened) of the N and N/2 features (a fixed eigen-decomposition plus a part linear in N);
+- k-means with k = 10,000 on random 256-d rows: the torch k-means on the device with ImageNet's 1,281,167 rows,
+  faiss on the CPU's cores with fewer rows (scaled up linearly), and faiss on the GPU where faiss-gpu is installed;
 - JPEG decoding of ImageNet-like photos (about 500×375): PIL on one CPU core vs `torchvision.io.decode_jpeg`
   on the GPU, in batches.
 
@@ -33,7 +35,7 @@ from deepcluster_nb.core import get_device, set_seed
 from deepcluster_nb.data import ImageArrayDataset
 from deepcluster_nb.fast import DeviceImages
 from deepcluster_nb.features import compute_features
-from deepcluster_nb.kmeans import run_kmeans
+from deepcluster_nb.kmeans import faiss_gpus, run_kmeans
 from deepcluster_nb.models import get_model
 from deepcluster_nb.pca import WhitenedPCA
 from deepcluster_nb.sampler import UniformClusterSampler
@@ -74,14 +76,16 @@ def decode_rates(device, m, rng):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--n', type=int, default=10_000, help='synthetic images (256×256) held on the device')
-    p.add_argument('--kmeans-n', type=int, default=200_000, help='rows for the k-means timing')
+    p.add_argument('--n', type=int, default=10_240, help='synthetic images (256×256) held on the device; a multiple of 512 '
+                   'keeps every batch whole (a new batch shape costs a cuDNN search, once per run, not per epoch)')
+    p.add_argument('--kmeans-n', type=int, default=IMAGENET, help='rows for the torch k-means timing')
+    p.add_argument('--faiss-n', type=int, default=100_000, help='rows for the faiss CPU k-means timing (scaled up)')
     p.add_argument('--k', type=int, default=10_000)
     p.add_argument('--jpegs', type=int, default=512)
     p.add_argument('--device', default=None)
     p.add_argument('--quick', action='store_true', help='tiny sizes everywhere: checks the code, measures nothing useful')
     a = p.parse_args(argv)
-    if a.quick: a.kmeans_n, a.k, a.jpegs = 2000, 20, 8
+    if a.quick: a.kmeans_n, a.faiss_n, a.k, a.jpegs = 2000, 1000, 20, 8
     device = get_device(a.device)
     name = torch.cuda.get_device_name(device) if device.type == 'cuda' else f'CPU ({os.cpu_count()} cores)'
     set_seed(0)
@@ -93,8 +97,11 @@ def main(argv=None):
     model = get_model('alexnet', num_classes=cfg.k).to(device, memory_format=torch.channels_last)
     opt = body_optimizer(model, cfg)
 
-    compute_features(model, cview, batch_size=2 * cfg.batch_size, indices=range(min(a.n, 512)), progress=False)   # warm-up
-    t_feat, f = timed(device, lambda: compute_features(model, cview, batch_size=2 * cfg.batch_size, progress=False))
+    feats = lambda idx=None, amp=None: compute_features(model, cview, batch_size=2 * cfg.batch_size, indices=idx,
+                                                        progress=False, amp=amp)
+    for amp in (None, False): feats(range(min(a.n, 512)), amp)          # warm-up: cuDNN picks its kernels per dtype
+    t_feat, f = timed(device, feats)
+    t_feat32, _ = timed(device, lambda: feats(amp=False))
     f = torch.from_numpy(f).to(device)
     pca = lambda rows: timed(device, lambda: WhitenedPCA(256, 'torch').fit(rows).transform(rows))[0]
     t_half, t_pca = pca(f[:a.n // 2]), pca(f)
@@ -105,32 +112,43 @@ def main(argv=None):
     top_opt = torch.optim.SGD(fresh_top_layer(model, cfg.k).parameters(), lr=cfg.lr)
     def train(idx, amp=None):
         return train_epoch(model, tview.batches(cfg.batch_size, idx, seed=0), opt, top_opt, labels, progress=False, amp=amp)
-    train(order[:min(a.n, 512)])                                                                            # warm-up
+    for amp in (None, False): train(order[:min(a.n, 512)], amp)                                               # warm-up
     t_train, _ = timed(device, lambda: train(order))
     t_fp32, _ = timed(device, lambda: train(order, amp=False))          # the official code trains in fp32
-    x = rng.standard_normal((a.kmeans_n, 256)).astype(np.float32)
-    x /= np.linalg.norm(x, axis=1, keepdims=True)
-    t_km, km = timed(device, lambda: run_kmeans(x, a.k, niter=cfg.kmeans_iters, device=device))
+    batch = next(iter(tview.batches(cfg.batch_size, order[:cfg.batch_size], seed=1)))
+    steps = max(1, a.n // cfg.batch_size)
+    t_net, _ = timed(device, lambda: train_epoch(model, [batch] * steps, opt, top_opt, labels, progress=False))
+    t_views, _ = timed(device, lambda: [v for v, _ in tview.batches(cfg.batch_size, order, seed=2)])
+    km = {}
+    for backend, rows in (('torch', a.kmeans_n), ('faiss-cpu', a.faiss_n)) + (('faiss-gpu', a.kmeans_n),) * (faiss_gpus() > 0):
+        pts = torch.nn.functional.normalize(torch.randn(rows, 256, device=device if backend == 'torch' else 'cpu'), dim=1)
+        pts = pts if backend == 'torch' else pts.numpy()
+        t, _ = timed(device, lambda: run_kmeans(pts, a.k, niter=cfg.kmeans_iters, backend=backend, device=device))
+        km[backend] = t * IMAGENET / rows                   # Lloyd's iterations: linear in the rows
+    t_km = min(km.values())
     pil_rate, dev_rate = decode_rates(device, a.jpegs, rng)
 
     feat_rate, train_rate = a.n / t_feat, a.n / t_train
     cpu_decode = pil_rate * (os.cpu_count() or 1)                       # all cores decoding, at best
     decode = max(cpu_decode, dev_rate) if device.type == 'cuda' else cpu_decode
-    epoch = (IMAGENET / min(feat_rate, decode) + IMAGENET / min(train_rate, decode)
-             + pca_imagenet + t_km * IMAGENET / a.kmeans_n)
-    print(f"features pass {feat_rate:,.0f} img/s; training pass {train_rate:,.0f} img/s; features/train time "
-          f"{t_feat / t_train:.2f}x; PCA of {a.n} rows {t_pca:.2f} s; k-means k={a.k} on {a.kmeans_n} rows "
-          f"{t_km:.2f} s ({km.backend})")
+    epoch = IMAGENET / min(feat_rate, decode) + IMAGENET / min(train_rate, decode) + pca_imagenet + t_km
+    print(f"features pass {feat_rate:,.0f} img/s (fp32 {a.n / t_feat32:,.0f}); training pass {train_rate:,.0f} img/s "
+          f"(fp32 {a.n / t_fp32:,.0f}); features/train time {t_feat / t_train:.2f}x")
+    print(f"training pass split: the network alone {steps * cfg.batch_size / t_net:,.0f} img/s, the training views "
+          f"alone {a.n / t_views:,.0f} img/s")
+    print(f"PCA of {a.n} rows {t_pca:.2f} s; k-means k={a.k}, 20 iterations, on ImageNet's rows: "
+          + ', '.join(f"{b} {t:.1f} s" for b, t in km.items()) + f" (faiss-cpu measured on {a.faiss_n:,} rows, "
+          f"torch on {a.kmeans_n:,}; faiss-gpu {'installed' if faiss_gpus() else 'not installed'})")
     print(f"JPEG decode: PIL {pil_rate:,.0f} img/s per core (x{os.cpu_count()} cores = {cpu_decode:,.0f}); "
           f"decode_jpeg on {device.type} {dev_rate:,.0f} img/s")
     print(f"projected ImageNet epoch: features {IMAGENET / min(feat_rate, decode) / 60:.1f} min, training "
-          f"{IMAGENET / min(train_rate, decode) / 60:.1f} min, PCA {pca_imagenet / 60:.1f} min, k-means "
-          f"{t_km * IMAGENET / a.kmeans_n / 60:.1f} min")
-    print(f"training with AMP {train_rate:,.0f} img/s, in fp32 (amp=False) {a.n / t_fp32:,.0f} img/s: AMP "
-          f"{t_fp32 / t_train:.2f}x (on a CPU autocast is off either way)")
-    print(f"SUMMARY {name}: {train_rate:,.0f} train img/s, {feat_rate:,.0f} feature img/s, ImageNet epoch "
-          f"{epoch / 60:.1f} min, 500 epochs {500 * epoch / 3600:.1f} h (goal < 24 h)")
-
+          f"{IMAGENET / min(train_rate, decode) / 60:.1f} min, PCA {pca_imagenet / 60:.1f} min, k-means {t_km / 60:.1f} min")
+    print(f"AMP: training {t_fp32 / t_train:.2f}x, features {t_feat32 / t_feat:.2f}x the fp32 speed "
+          f"(on a CPU autocast is off either way)")
+    print(f"SUMMARY {name}: train {train_rate:,.0f} img/s (fp32 {a.n / t_fp32:,.0f}), features {feat_rate:,.0f} img/s "
+          f"(fp32 {a.n / t_feat32:,.0f}), k-means k={a.k} on {IMAGENET:,} rows "
+          + ', '.join(f"{b} {t:.0f} s" for b, t in km.items())
+          + f"; ImageNet epoch {epoch / 60:.1f} min, 500 epochs {500 * epoch / 3600:.1f} h (goal < 24 h)")
 
 if __name__ == '__main__':
     main()

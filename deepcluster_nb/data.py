@@ -22,7 +22,7 @@ from .shapes import SHAPES, make_shapes
 # %% auto #0
 __all__ = ['DIGITS_VAL_SHARE', 'IMG_EXTENSIONS', 'CIFAR10_TRAIN', 'VAL_SEED_OFFSET', 'ImageArrayDataset', 'shapes_dataset',
            'digits_dataset', 'check_image_folder', 'load_rgb', 'image_folder', 'CIFAR10Files', 'cifar10',
-           'save_image_folder', 'save_cifar_pickles', 'ImageFiles', 'get_dataset', 'LabelledSubset',
+           'save_image_folder', 'save_cifar_pickles', 'ImageFiles', 'decode_at_least', 'get_dataset', 'LabelledSubset',
            'per_class_indices', 'PseudoLabelDataset']
 
 # %% ../nbs/01c_data.ipynb #842675dc
@@ -118,20 +118,24 @@ def _to_8bit(im: Image.Image) -> Image.Image:
     if not (im.mode == 'I' or im.mode.startswith('I;16')): return im
     return Image.fromarray(np.uint8(np.clip(np.round(np.asarray(im, dtype=np.float64) / 257), 0, 255)))
 
-def _open_rgb(path):
-    with Image.open(path) as im: return _to_8bit(im).convert('RGB')
+def _open_rgb(path, min_side=None):
+    with Image.open(path) as im:
+        if min_side and im.format == 'JPEG':                    # the smallest 1/2^k scale still ≥ min_side
+            im.draft('RGB', tuple(-(-s * min_side // min(im.size)) for s in im.size))
+        return _to_8bit(im).convert('RGB')
 
 def load_rgb(
     path: str | Path,  # an image file
     strict: bool = True,  # False: decode a truncated file as far as it goes (with a warning)
+    min_side: int | None = None,  # decode a JPEG at 1/2, 1/4 or 1/8 size while its short side stays ≥ this
 ) -> Image.Image:
     "Open an image file as RGB (grey, palette, RGBA, CMYK converted); an unreadable file raises naming it."
-    try: return _open_rgb(path)
+    try: return _open_rgb(path, min_side)
     except _UNREADABLE as e:
         if not strict and 'truncated' in str(e):
             warnings.warn(f"{path}: truncated image, decoded as far as it goes (the rest is grey)")
             ImageFile.LOAD_TRUNCATED_IMAGES = True
-            try: return _open_rgb(path)
+            try: return _open_rgb(path, min_side)
             finally: ImageFile.LOAD_TRUNCATED_IMAGES = False
         raise ValueError(
             f"{path}: unreadable image ({e}); expected a readable JPEG/PNG file: replace or delete it"
@@ -293,6 +297,13 @@ class ImageFiles(Dataset):
     def __getitem__(self, i):
         img = self.loader(self.samples[i][0])
         return (self.transform(img) if self.transform else img), -1
+
+# %% ../nbs/01c_data.ipynb #7cabf325
+def decode_at_least(dataset, # from `image_folder` or `ImageFiles`
+                    min_side: int | None): # e.g. `view_min_side(size)`; None decodes every image whole
+    "Have `dataset` decode each JPEG at the smallest 1/2, 1/4 or 1/8 size with a short side ≥ `min_side`."
+    dataset.loader = partial(dataset.loader, min_side=min_side)
+    return dataset
 
 # %% ../nbs/01c_data.ipynb #fec23e15
 VAL_SEED_OFFSET = 10_000   # the generated validation split uses seed + this: no training image repeats

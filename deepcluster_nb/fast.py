@@ -1,5 +1,5 @@
 """For small data sets, hold every image on the device as one uint8 tensor and make both views there,
-in batches.
+in batches. For ImageNet, decode on the GPU, or cache the clustering view once on disk.
 
 Docs: https://deepcluster-nb.github.io/deepcluster_nb/fast_data.html.md"""
 
@@ -7,22 +7,30 @@ Docs: https://deepcluster-nb.github.io/deepcluster_nb/fast_data.html.md"""
 
 # %% ../nbs/10_fast_data.ipynb #ada7b112
 from __future__ import annotations
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-import math
+from pathlib import Path
+import hashlib, json, math, os, shutil
 
 import numpy as np
 import torch
+from fastcore.basics import patch
 from torch.nn import functional as F
-from torch.utils.data import DataLoader, Dataset
-from torchvision.io import ImageReadMode, decode_image, decode_jpeg, read_file
+from torch.utils.data import DataLoader, Dataset, Subset
+from torchvision.io import ImageReadMode, decode_image, decode_jpeg
 from torchvision.ops import roi_align
+from torchvision.transforms import v2
 
-from .core import get_device
-from .views import IMAGENET_MEAN, IMAGENET_STD, check_augment, crop_scale, shift_pixels
+from .core import Progress, atomic_write_json, get_device
+from .data import PseudoLabelDataset
+from .train import LoaderView
+from .views import (IMAGENET_MEAN, IMAGENET_STD, check_augment, clustering_transform, crop_scale,
+                                  shift_pixels, training_transform)
 
 # %% auto #0
 __all__ = ['images_tensor', 'normalize', 'clustering_view', 'crop_boxes', 'view_boxes', 'training_view', 'DeviceImages',
-           'JpegImages']
+           'JpegImages', 'uint8_view', 'file_list_sha', 'cache_pixels', 'verify_view_cache', 'build_view_cache',
+           'CachedViews']
 
 # %% ../nbs/10_fast_data.ipynb #95811543
 def images_tensor(dataset) -> torch.Tensor:
@@ -44,8 +52,8 @@ def images_tensor(dataset) -> torch.Tensor:
 _MEAN, _STD = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
 
 def normalize(x: torch.Tensor) -> torch.Tensor:
-    "Float images in [0, 255] → ImageNet-normalised, on x's device."
-    return (x / 255 - _MEAN.to(x.device)) / _STD.to(x.device)
+    "Float images in [0, 255] → ImageNet-normalised, on x's device: (x/255 - mean)/std in one fused pass."
+    return torch.addcmul((-_MEAN / _STD).to(x.device), x, (1 / (255 * _STD)).to(x.device))
 
 def clustering_view(
     x: torch.Tensor,
@@ -149,10 +157,10 @@ class _DeviceView(_HeldView):
 
 # %% ../nbs/10_fast_data.ipynb #6d494a22
 class _Files(Dataset):
-    "The bytes of each file, with its index."
+    "The bytes of each file, with its index (read by NumPy: `read_file`'s tensors cannot leave a worker)."
     def __init__(self, paths): self.paths = paths
     def __len__(self): return len(self.paths)
-    def __getitem__(self, i): return read_file(self.paths[i]), i
+    def __getitem__(self, i): return torch.from_numpy(np.fromfile(self.paths[i], dtype=np.uint8)), i
 
 def _as_lists(batch): return [b for b, _ in batch], torch.tensor([i for _, i in batch])
 
@@ -204,3 +212,131 @@ class _JpegView(_HeldView):
                 ]
             else: views = [clustering_view(im[None], self.size, self.crop) for im in imgs]
             yield torch.cat(views), idx
+
+# %% ../nbs/10_fast_data.ipynb #1a252341
+def uint8_view(size: int = 224, crop: bool = True) -> v2.Compose:
+    "The clustering view before normalising (`clustering_transform` less its last two steps): uint8 pixels."
+    return v2.Compose(clustering_transform(size, crop).transforms[:3])
+
+def file_list_sha(dataset) -> str:
+    "sha256 of the data set's image paths relative to its root: a cache belongs to one list of files."
+    names = '\n'.join(os.path.relpath(p, dataset.root) for p, _ in dataset.samples)
+    return hashlib.sha256(names.encode()).hexdigest()
+
+# %% ../nbs/10_fast_data.ipynb #4999aafb
+def _meta(dataset, size, crop, chunk) -> dict:
+    return dict(n=len(dataset), size=size, crop=crop, chunk=chunk, files=file_list_sha(dataset), sums={})
+
+def _chunk_sha(pixels, c: int, chunk: int) -> str:
+    return hashlib.sha256(pixels[c * chunk:(c + 1) * chunk].tobytes()).hexdigest()
+
+def cache_pixels(out: str | Path, meta: dict, mode: str = 'r') -> np.memmap:
+    "The cache's N×3×size×size uint8 pixels, memory-mapped."
+    return np.memmap(Path(out) / 'views.u8', np.uint8, mode, shape=(meta['n'], 3, meta['size'], meta['size']))
+
+def verify_view_cache(out: str | Path) -> list[int]:
+    "The chunks whose pixels no longer match their checksum (empty: the cache is whole)."
+    meta = json.loads((Path(out) / 'meta.json').read_text())
+    pixels = cache_pixels(out, meta)
+    return [int(c) for c, s in meta['sums'].items() if _chunk_sha(pixels, int(c), meta['chunk']) != s]
+
+# %% ../nbs/10_fast_data.ipynb #5fdf28ce
+def _open_cache(dataset, out: Path, size, crop, chunk, verify) -> dict:
+    "The cache's meta (new, or the unfinished one in `out`), checked against this data set and settings."
+    meta = _meta(dataset, size, crop, chunk)
+    if (out / 'meta.json').exists():
+        old = json.loads((out / 'meta.json').read_text())
+        diff = [k for k in meta if k != 'sums' and old.get(k) != meta[k]]
+        if diff:
+            raise ValueError(f"{out} holds a view cache of other images or settings ({', '.join(diff)} "
+                             "differ): pass another folder, or delete this one to rebuild it")
+        meta = old
+        for c in verify_view_cache(out) if verify else []: del meta['sums'][str(c)]
+    need = (len(dataset) - len(meta['sums']) * chunk) * 3 * size * size
+    out.mkdir(parents=True, exist_ok=True)
+    if need > shutil.disk_usage(out).free:
+        raise OSError(f"{out}: the cache needs {need / 1e9:.1f} GB more and the disk has "
+                      f"{shutil.disk_usage(out).free / 1e9:.1f} GB free; free space, or pass a smaller size")
+    return meta
+
+def build_view_cache(
+    dataset,  # an ImageFolder or `ImageFiles` (its `samples` and `root`)
+    out: str | Path,  # folder for views.u8 and meta.json; an unfinished cache there is resumed
+    size: int = 224,  # side of the clustering view
+    crop: bool = True,  # as `clustering_transform`
+    chunk: int = 1024,  # images per write and per checksum
+    workers: int = 4,  # DataLoader processes decoding the images
+    verify: bool = False,  # check the chunks already there first, and rebuild the damaged ones
+    progress: bool = True,
+) -> Path:
+    "Store the clustering view of every image once, as uint8, in one memory-mapped file; resumable."
+    out = Path(out)
+    meta = _open_cache(dataset, out, size, crop, chunk, verify)
+    pixels = cache_pixels(out, meta, 'r+' if (out / 'views.u8').exists() else 'w+')
+    todo = [c for c in range(-(-meta['n'] // chunk)) if str(c) not in meta['sums']]
+    rows = [i for c in todo for i in range(c * chunk, min(meta['n'], (c + 1) * chunk))]
+    if meta['sums'] and todo: print(f"{out}: resuming, {meta['n'] - len(rows)} of {meta['n']} images cached")
+    loader = DataLoader(Subset(PseudoLabelDataset(dataset, uint8_view(size, crop)), rows), batch_size=chunk,
+                        num_workers=workers)
+    bar, every, done = Progress(len(rows), 'cache') if progress else None, max(1, len(todo) // 100), 0
+    for j, (c, (x, _)) in enumerate(zip(todo, loader)):
+        pixels[c * chunk:c * chunk + len(x)] = x.numpy()
+        pixels.flush()
+        meta['sums'][str(c)] = _chunk_sha(pixels, c, chunk)
+        atomic_write_json(meta, out / 'meta.json')
+        done += len(x)
+        if (j + 1) % every == 0 or j + 1 == len(todo):
+            if bar: bar(f'cached up to chunk {c} of {out}', done)
+            done = 0
+    return out
+
+# %% ../nbs/10_fast_data.ipynb #48f38ad5
+def _ahead(fn, items):
+    "fn of each item, the next one computed in a thread while the current one is used."
+    with ThreadPoolExecutor(1) as pool:
+        pending = None
+        for it in items:
+            nxt = pool.submit(fn, it)
+            if pending is not None: yield pending.result()
+            pending = nxt
+        if pending is not None: yield pending.result()
+
+class CachedViews:
+    "A `ViewSource`: the clustering view read from a view cache, the training view decoded from `dataset`."
+    def __init__(self, cache: str | Path,  # a folder written by `build_view_cache`
+                 dataset,  # the ImageFolder (or `ImageFiles`) the cache was built from
+                 workers: int = 4, device=None,
+                 decode_on_device: bool = False):  # the training view through `JpegImages`
+        self.cache, self.dataset, self.workers = Path(cache), dataset, workers
+        self.device, self.decode_on_device = get_device(device), decode_on_device
+        self.meta, self.targets = json.loads((self.cache / 'meta.json').read_text()), dataset.targets
+        missing = -(-self.meta['n'] // self.meta['chunk']) - len(self.meta['sums'])
+        if self.meta['files'] != file_list_sha(dataset) or missing:
+            why = f"unfinished ({missing} chunks missing)" if missing else "built from another list of images"
+            raise ValueError(f"{cache}: {why}: run data_scripts/cache_views.py on this data set")
+        self.pixels = cache_pixels(self.cache, self.meta)
+    def __len__(self): return self.meta['n']
+
+# %% ../nbs/10_fast_data.ipynb #291398d3
+@patch
+def views(self: CachedViews, size: int, augment: str = 'paper', flip: bool = True, crop: bool = True):
+    "The cached clustering view and the decoded training view."
+    m = self.meta
+    if (size, crop) != (m['size'], m['crop']):
+        raise ValueError(f"{self.cache} holds the clustering view at {m['size']} px (crop={m['crop']}), "
+                         f"the run asks for {size} px (crop={crop}): build a cache with those settings, "
+                         "or match the run to it")
+    if self.decode_on_device:
+        train = JpegImages(self.dataset, self.device, self.workers).views(size, augment, flip)[1]
+    else: train = LoaderView(self.dataset, training_transform(size, augment, flip), self.workers,
+                             self.device.type == 'cuda')
+    return _CacheView(self, size, False), train
+
+class _CacheView(_HeldView):
+    def batches(self, batch_size: int, indices=None, rank: int = 0, world: int = 1, seed: int = 0):
+        "One pass over `indices` (default: all, in order); with `world` > 1, this rank's share of each batch."
+        order = np.arange(len(self)) if indices is None else np.asarray(indices)
+        starts = range(0, len(order), batch_size)
+        rows = lambda s: order[s:s + batch_size][rank::world]
+        for s, x in zip(starts, _ahead(lambda s: torch.from_numpy(self.images.pixels[rows(s)]), starts)):
+            yield normalize(x.to(self.images.device).float()), torch.from_numpy(rows(s))

@@ -18,13 +18,13 @@ import torch
 from fastcore.basics import patch
 
 from .core import atomic_write, atomic_write_json
-from .data import ImageFiles
+from .data import ImageFiles, decode_at_least
 from .evaluate import export_backbone, load_backbone
 from .features import compute_features
 from .kmeans import run_kmeans
 from .pca import WhitenedPCA, l2_normalize
 from .train import DIGITS, SMALL, DeepCluster, DeepClusterConfig
-from .views import clustering_transform, show_images
+from .views import clustering_transform, show_images, view_min_side
 
 # %% auto #0
 __all__ = ['folder_config', 'Groups', 'group_images', 'show_groups', 'past_assignments', 'GroupBrowser', 'parser', 'main']
@@ -183,6 +183,7 @@ def _train(a):
     cfg = folder_config(len(data), a.size, k=a.k, epochs=a.epochs, width=a.width, hidden=a.hidden,
                         pca_dim=a.pca_dim, batch_size=a.batch_size, workers=a.workers, device=a.device,
                         seed=a.seed, augment=a.augment, flip=not a.no_flip)
+    decode_at_least(data, view_min_side(cfg.input_size, cfg.augment, cfg.center_crop))   # big JPEGs: smaller
     run = DeepCluster(data, cfg, run_dir=a.run_dir)
     run.fit()
     groups = group_images(run.model, data, cfg.k, cfg.input_size, cfg.center_crop, cfg.pca_dim, cfg.seed,

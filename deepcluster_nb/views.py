@@ -6,12 +6,14 @@ Docs: https://deepcluster-nb.github.io/deepcluster_nb/views.html.md"""
 
 # %% ../nbs/01a_views.ipynb #624d4d2f
 from __future__ import annotations
+import math
+
 import torch
 from torchvision.transforms import v2
 
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'AUGMENTS', 'clustering_transform', 'crop_scale', 'shift_pixels', 'check_augment',
-           'training_transform', 'denormalize', 'show_images']
+           'training_transform', 'view_min_side', 'denormalize', 'show_images']
 
 # %% ../nbs/01a_views.ipynb #98517985
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -68,6 +70,14 @@ def training_transform(
     return v2.Compose(
         [v2.ToImage(), *aug, *([v2.RandomHorizontalFlip()] if flip else []), *_to_normalized_tensor()]
     )
+
+# %% ../nbs/01a_views.ipynb #8d67ffb8
+def view_min_side(size: int, augment: str = 'paper', crop: bool = True,
+                  scale: tuple[float, float] | None = None) -> int:  # as `training_transform`
+    "The shortest image side from which neither view at `size` is made by enlarging the image."
+    clustering = round(size * 256 / 224) if crop else size
+    if check_augment(augment) != 'paper': return max(clustering, size)
+    return max(clustering, math.ceil(size / math.sqrt(0.75 * (scale or crop_scale(size))[0])))
 
 # %% ../nbs/01a_views.ipynb #f8854275
 def denormalize(x: torch.Tensor) -> torch.Tensor:

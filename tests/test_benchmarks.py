@@ -37,4 +37,15 @@ def test_memory_bench_runs():
 
 def test_gpu_epoch_runs_on_cpu():
     out = bench('gpu_epoch.py', '--device', 'cpu', '--n', '16', '--quick')
-    assert 'SUMMARY CPU' in out and 'projected ImageNet epoch' in out and '500 epochs' in out and 'in fp32 (amp=False)' in out
+    assert 'SUMMARY CPU' in out and 'projected ImageNet epoch' in out and '500 epochs' in out
+    assert 'the network alone' in out and 'the fp32 speed' in out and 'torch' in out and 'faiss-cpu' in out
+
+
+def test_cache_bench_runs():
+    out = bench('cache_bench.py', '--n', '16', '--unique', '4', '--size', '32', '--batch-size', '8', '--quick')
+    assert 'features pass: JPEGs' in out and 'cache' in out and 'training view alone' in out and 'disk per image' in out
+
+
+def test_decode_bench_runs():
+    out = bench('decode_bench.py', '--n', '2', '--sizes', '640x480', '--view-sizes', '64')
+    assert out.count('(1.00x), reduced') == 2 and 'short side decoded: 240 px' in out

@@ -102,3 +102,21 @@ def test_prepare_imagenet_reports_problems(tmp_path, script):
     assert r.returncode and 'no such directory' in r.stderr
     r = script('prepare_imagenet.py', 'reorganize-val', root / 'val', tmp_path / 'missing.csv', check=False)
     assert r.returncode and 'missing.csv: no such file' in r.stderr
+
+
+def test_cache_views_builds_verifies_and_refuses_other_settings(tmp_path, script):
+    "The view cache of a generated JPEG tree: built, checked, its pixels those of the clustering view (issue 19)."
+    from deepcluster_nb.fast import CachedViews, uint8_view
+    script('make_shapes.py', '--out', tmp_path / 's', '--n-per-class', 3, '--n-val-per-class', 1, '--size', 40)
+    data, out = tmp_path / 's' / 'train', tmp_path / 'cache'
+    r = script('cache_views.py', '--data', data, '--out', out, '--size', 32, '--chunk', 8, '--workers', 0)
+    assert 'cache_views: 30 images at 32 px' in r.stdout and '[30/30]' in r.stdout
+    assert (out / 'views.u8').stat().st_size == 30 * 3 * 32 * 32
+    assert 'every chunk verified' in script('cache_views.py', '--data', data, '--out', out, '--size', 32, '--chunk', 8,
+                                            '--verify').stdout
+    tree = image_folder(data)
+    assert (CachedViews(out, tree, workers=0, device='cpu').pixels[11] == uint8_view(32)(tree[11][0]).numpy()).all()
+    r = script('cache_views.py', '--data', data, '--out', out, '--size', 48, '--chunk', 8, check=False)
+    assert r.returncode and 'size differ' in r.stderr and 'another folder' in r.stderr
+    r = script('cache_views.py', '--data', tmp_path / 'nowhere', '--out', tmp_path / 'c2', check=False)
+    assert r.returncode and 'cache_views:' in r.stderr and not (tmp_path / 'c2').exists()

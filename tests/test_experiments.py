@@ -98,11 +98,13 @@ def test_full_imagenet_trains_resumes_and_probes(tmp_path, script):
     out1 = (tmp_path / 'o1.ipynb').read_text()
     assert 'min per epoch' in out1 and 'PCA is fitted on a subset' in out1
     assert json.loads((run / 'probes.json').read_text())['protocol'] == 'quick'     # on a CPU by default
+    script('cache_views.py', '--data', tmp_path / 'inet' / 'train', '--out', tmp_path / 'cache', '--size', 32, '--workers', 0)
     run_nb('90_full_imagenet.ipynb', tmp_path / 'o2.ipynb', epochs=2, probe_protocol='paper', probe_epochs=1,
-           **params)                                                               # the same command continues the run
+           view_cache=str(tmp_path / 'cache'), **params)       # the same command continues the run, now from the cache
     h2 = json.loads((run / 'history.json').read_text())
     assert [h['epoch'] for h in h2] == [0, 1] and h2[0] == h1[0]
-    assert 'resuming after epoch 1' in (tmp_path / 'o2.ipynb').read_text()
+    out2 = (tmp_path / 'o2.ipynb').read_text()
+    assert 'resuming after epoch 1' in out2 and 'features from JPEGs' in out2 and 'features from view cache' in out2
     probes = json.loads((run / 'probes.json').read_text())
     assert probes['epoch'] == 2 and probes['protocol'] == 'paper' and set(probes['top1']) == {'conv1', 'conv5'} and all(0 <= a <= 1 for a in probes['top1'].values())
     assert set(probes['random_init_top1']) == {'conv1', 'conv5'} and 'random init: conv1' in (tmp_path / 'o2.ipynb').read_text()
