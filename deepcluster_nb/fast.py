@@ -309,6 +309,9 @@ class CachedViews:
                  decode_on_device: bool = False):  # the training view through `JpegImages`
         self.cache, self.dataset, self.workers = Path(cache), dataset, workers
         self.device, self.decode_on_device = get_device(device), decode_on_device
+        if not (self.cache / 'meta.json').is_file():
+            raise FileNotFoundError(f"{cache}: no view cache there (no meta.json); build it with "
+                                    f"python data_scripts/cache_views.py --data <the images> --out {cache}")
         self.meta, self.targets = json.loads((self.cache / 'meta.json').read_text()), dataset.targets
         missing = -(-self.meta['n'] // self.meta['chunk']) - len(self.meta['sums'])
         if self.meta['files'] != file_list_sha(dataset) or missing:
