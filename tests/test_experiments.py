@@ -17,7 +17,8 @@ TINY = dict(width=0.25, hidden=256, pca_dim=16, batch_size=32, workers=0, device
 
 
 def run_nb(name, out, **parameters):
-    return pm.execute_notebook(NBS / name, out, cwd=NBS, progress_bar=False, parameters=parameters)
+    "Run notebook `name` with papermill; a cell that stalls (a lost kernel reply) fails after 10 minutes, not never."
+    return pm.execute_notebook(NBS / name, out, cwd=NBS, progress_bar=False, parameters=parameters, execution_timeout=600)
 
 
 def demo_command(out, **parameters):
@@ -175,7 +176,7 @@ def test_your_images_on_a_flat_folder(tmp_path):
     for i, im in enumerate(ims): Image.fromarray(im).save(photos / ('day2' if i % 2 else '') / f'{i:03d}.jpg')
     (photos / 'broken.jpg').write_bytes(b'not a jpeg')
     out = tmp_path / 'out'
-    tiny = dict(k=4, epochs=2, width=0.25, hidden=64, pca_dim=8, batch_size=16, show=3, device='cpu')
+    tiny = dict(k=4, epochs=2, width=0.25, hidden=64, pca_dim=8, batch_size=16, show=3, device='cpu', browser=False)
     run_nb('85_your_images.ipynb', tmp_path / 'o.ipynb', folder=str(photos), out_dir=str(out), **tiny)
     table = pd.read_csv(out / 'assignments.csv')
     assert list(table.columns) == ['path', 'cluster', 'distance'] and len(table) == 40
@@ -195,7 +196,7 @@ def test_your_images_on_a_flat_folder(tmp_path):
 def test_your_images_demo_scores_against_random_init(tmp_path):
     "Without a folder, 85 writes real digits as a flat folder of PNGs and scores its groups against random init."
     out = tmp_path / 'out'
-    run_nb('85_your_images.ipynb', tmp_path / 'o.ipynb', n_demo=40, k=5, epochs=1, width=0.25, hidden=64, pca_dim=8,
+    run_nb('85_your_images.ipynb', tmp_path / 'o.ipynb', n_demo=40, k=5, epochs=1, width=0.25, hidden=64, pca_dim=8, browser=False,
            batch_size=16, show=2, device='cpu', out_dir=str(out))
     summary = json.loads((out / 'summary.json').read_text())
     assert summary['images'] == 40 and len(list((out / 'demo_images').glob('*.png'))) == 40
