@@ -28,8 +28,6 @@ from deepcluster_nb.data import load_rgb
 from deepcluster_nb.fast import clustering_view, training_view, view_boxes
 from deepcluster_nb.views import clustering_transform, training_transform, view_min_side
 
-torch.set_num_threads(1)
-
 
 def photos(m, w, h, rng):
     "`m` photo-like JPEGs (smooth content plus noise, quality 90) of w×h, as bytes."
@@ -75,6 +73,7 @@ def main(argv=None):
     p.add_argument('--sizes', nargs='+', default=['500x375', '4032x3024'])
     p.add_argument('--view-sizes', nargs='+', type=int, default=[224, 64], help='sides of the views')
     a = p.parse_args(argv)
+    torch.set_num_threads(1)                                    # one core per image, as a DataLoader worker
     rng = np.random.default_rng(0)
     print("images/s on one core (best of 2 passes); in brackets: x the whole-image path")
     for wh in a.sizes:

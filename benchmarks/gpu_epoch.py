@@ -29,6 +29,7 @@ import time
 
 import numpy as np
 import torch
+from decode_bench import photos
 from PIL import Image
 
 from deepcluster_nb.core import get_device, set_seed
@@ -52,21 +53,10 @@ def timed(device, f):
     return time.perf_counter() - t, r
 
 
-def jpegs(m, rng):
-    "`m` ImageNet-like JPEGs (500×375, smooth content plus noise, quality 90) as bytes."
-    out = []
-    for _ in range(m):
-        base = rng.integers(0, 256, (12, 16, 3), dtype=np.uint8)
-        img = Image.fromarray(base).resize((500, 375), Image.BICUBIC)
-        noisy = np.clip(np.asarray(img, dtype=np.int16) + rng.integers(-20, 21, (375, 500, 3)), 0, 255).astype(np.uint8)
-        buf = io.BytesIO(); Image.fromarray(noisy).save(buf, 'JPEG', quality=90); out.append(buf.getvalue())
-    return out
-
-
 def decode_rates(device, m, rng):
     "Images per second: PIL decode on one CPU core, and batched decode_jpeg on `device`."
     from torchvision.io import decode_jpeg
-    files = jpegs(m, rng)
+    files = photos(m, 500, 375, rng)
     t_pil, _ = timed(device, lambda: [Image.open(io.BytesIO(b)).convert('RGB') for b in files])
     data = [torch.frombuffer(bytearray(b), dtype=torch.uint8) for b in files]
     decode_jpeg(data[:4], device=device)                                  # warm-up (loads the decoder)
