@@ -6,7 +6,7 @@ Docs: https://deepcluster-nb.github.io/deepcluster_nb/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #2138047d
 from __future__ import annotations
-import json, os, random, shutil, socket, time, tempfile, warnings
+import errno, json, os, pickle, random, shutil, socket, time, tempfile, warnings
 from collections import defaultdict
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +18,8 @@ from tqdm.auto import tqdm
 
 # %% auto #0
 __all__ = ['in_test', 'as_list', 'get_device', 'check_features', 'set_seed', 'rng_state', 'set_rng_state', 'Timer', 'clock',
-           'Progress', 'DiskFullError', 'atomic_write', 'atomic_save', 'atomic_write_json', 'take_lock', 'RunDir']
+           'Progress', 'DiskFullError', 'atomic_write', 'atomic_save', 'atomic_write_json', 'check_output',
+           'load_checkpoint', 'upgrade_checkpoint', 'take_lock', 'RunDir']
 
 # %% ../nbs/00_core.ipynb #d5a4b3db
 def in_test() -> bool:
@@ -57,7 +58,10 @@ def get_device(
         if torch.cuda.is_available(): return torch.device('cuda')
         if torch.backends.mps.is_available(): return torch.device('mps')
         return torch.device('cpu')
-    d = torch.device(device)
+    try: d = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"device={device!r} is not a device; use 'cuda', 'cuda:1', 'mps', 'cpu' or 'auto'"
+                         ) from None
     if d.type == 'cuda' and not torch.cuda.is_available():
         raise RuntimeError(
             f"device={str(device)!r} was asked for, but torch {torch.__version__} sees no CUDA GPU; "
@@ -94,15 +98,18 @@ def set_seed(seed: int, # seeds Python's `random`, NumPy and torch (all devices)
 
 # %% ../nbs/00_core.ipynb #837dfecc
 def rng_state() -> dict:
-    "The states of every random generator the kit uses, for a checkpoint."
-    state = {'python': random.getstate(), 'numpy': np.random.get_state(), 'torch': torch.get_rng_state()}
+    "The states of every random generator the kit uses, for a checkpoint (tensors and numbers only)."
+    name, keys, *rest = np.random.get_state()
+    numpy = [name, torch.from_numpy(keys.astype(np.int64)), *rest]   # no NumPy array: `weights_only` loads it
+    state = {'python': random.getstate(), 'numpy': numpy, 'torch': torch.get_rng_state()}
     if torch.cuda.is_available(): state['cuda'] = torch.cuda.get_rng_state_all()
     return state
 
 def set_rng_state(state: dict) -> None:
     "Restore generator states saved by `rng_state`."
     random.setstate(state['python'])
-    np.random.set_state(state['numpy'])
+    name, keys, *rest = state['numpy']
+    np.random.set_state((name, np.asarray(keys, dtype=np.uint32), *rest))
     torch.set_rng_state(state['torch'])
     if 'cuda' in state and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
 
@@ -162,6 +169,20 @@ class Progress:
 class DiskFullError(OSError):
     "Writing a file failed (most often a full disk); the file it was to replace is unchanged."
 
+def _umask() -> int:
+    mask = os.umask(0o22)
+    os.umask(mask)
+    return mask
+
+def _write_failed(path: Path, e: BaseException) -> DiskFullError:
+    "The error for a failed write of `path`: a full disk named as such, any other cause as it is."
+    full = getattr(e, 'errno', None) in (errno.ENOSPC, errno.EDQUOT) or isinstance(e, RuntimeError)
+    free = shutil.disk_usage(path.parent).free if path.parent.is_dir() else 0
+    why = (f"{free / 2**20:.0f} MiB free on its disk: is it full?" if full
+           else "check the folder exists and that you may write there")
+    return DiskFullError(f"{path}: could not be written ({type(e).__name__}: {str(e).splitlines()[0]}); "
+                         f"{why} The previous {path.name}, if any, is unchanged")
+
 def atomic_write(path: str | Path, write, # write(f) fills the open temporary file
                  mode: str = 'wb') -> Path:
     "Write `path` through a temporary file beside it, fsync and rename, so `path` is never half-written."
@@ -169,6 +190,7 @@ def atomic_write(path: str | Path, write, # write(f) fills the open temporary fi
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + '.', suffix='.tmp')
     try:
+        os.fchmod(fd, 0o666 & ~_umask())            # the user's umask, as for any file (mkstemp gives 0600)
         with os.fdopen(fd, mode) as f:
             write(f)
             f.flush()
@@ -177,12 +199,7 @@ def atomic_write(path: str | Path, write, # write(f) fills the open temporary fi
     except BaseException as e:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(e, (OSError, RuntimeError)) and not isinstance(e, DiskFullError):
-            free = shutil.disk_usage(path.parent).free
-            raise DiskFullError(
-                f"{path}: could not be written ({type(e).__name__}: {str(e).splitlines()[0]}); "
-                f"{free / 2**20:.0f} MiB "
-                f"free on its disk: is it full? The previous {path.name}, if any, is unchanged"
-            ) from e
+            raise _write_failed(path, e) from e
         raise
     return path
 
@@ -194,6 +211,52 @@ def atomic_write_json(obj, path: str | Path) -> Path:
     "`obj` as JSON in `path`, atomically (see `atomic_write`)."
     return atomic_write(path, lambda f: json.dump(obj, f, indent=1), 'w')
 
+# %% ../nbs/00_core.ipynb #c0a1e7f2
+def check_output(path: str | Path, # a file the job will write when it is done
+                 ours=None) -> Path: # ours(path): True when an existing file there may be replaced
+    "Before any work: raise naming `path` and the fix unless a file can be written there."
+    path = Path(path).expanduser()
+    parent = path.parent
+    if path.is_dir(): raise IsADirectoryError(f"{path} is a folder; give a file name inside it")
+    if not parent.exists():
+        raise FileNotFoundError(f"{path}: the folder {parent} does not exist; create it or choose another")
+    if not parent.is_dir():
+        raise NotADirectoryError(f"{path}: {parent} is a file, not a folder; choose another path")
+    if path.exists() and not (ours and ours(path)):
+        raise FileExistsError(f"{path} exists and was not written by deepcluster_nb: delete it or choose "
+                              "another path (nothing was overwritten)")
+    try:
+        fd, probe = tempfile.mkstemp(dir=parent, prefix='.write-test.')
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise PermissionError(f"{path}: cannot write in {parent} ({e.strerror or e}); "
+                              "choose a folder you may write to") from None
+    return path
+
+def load_checkpoint(path: str | Path, map_location=None) -> dict:
+    "`torch.load` with `weights_only=True`: tensors, numbers, text and containers of them; never code."
+    try: return torch.load(path, map_location=map_location, weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError) as e:
+        found = [line.strip() for line in str(e).splitlines() if 'GLOBAL' in line]
+        if not found:
+            raise ValueError(f"{path}: not a readable checkpoint (damaged, or another kind of file: "
+                             f"{type(e).__name__})") from None
+        raise ValueError(
+            f"{path}: refused: it holds Python objects other than tensors, numbers and text, and unpickling "
+            f"them could run code ({found[0][:120]}). A checkpoint you wrote with an older version of this "
+            "kit: convert it once with `upgrade_checkpoint`; a file from elsewhere: do not load it"
+        ) from None
+
+def upgrade_checkpoint(path: str | Path) -> Path:
+    "Rewrite a checkpoint of an older version of this kit (NumPy arrays inside) for `load_checkpoint`."
+    ck = torch.load(path, map_location='cpu', weights_only=False)   # unpickled in full: only your own files
+    if isinstance(ck.get('assignments'), np.ndarray): ck['assignments'] = torch.from_numpy(ck['assignments'])
+    if 'rng' in ck and isinstance(ck['rng']['numpy'][1], np.ndarray):
+        name, keys, *rest = ck['rng']['numpy']
+        ck['rng']['numpy'] = [name, torch.from_numpy(keys.astype(np.int64)), *rest]
+    return atomic_save(ck, path)
+
 # %% ../nbs/00_core.ipynb #238885f7
 def _alive(pid: int) -> bool:
     if pid <= 0: return False
@@ -202,11 +265,13 @@ def _alive(pid: int) -> bool:
     except PermissionError: return True
     return True
 
+def _me() -> str: return f'{socket.gethostname()} {os.getpid()}'
+
 def take_lock(path: str | Path) -> Path:
     "Hold `path` as this process's lock (host and pid inside); refuse a live one, take over a stale one."
-    path, me = Path(path), f'{socket.gethostname()} {os.getpid()}'
+    path, me = Path(path), _me()
     try:
-        with os.fdopen(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY), 'w') as f: f.write(me)
+        with os.fdopen(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666), 'w') as f: f.write(me)
         return path
     except FileExistsError: host, _, pid = path.read_text().strip().partition(' ')
     if not host or (
@@ -225,7 +290,7 @@ class RunDir:
     "A run's directory: lock, per-epoch checkpoints (the last `keep`), `checkpoint.pt` (the newest), history."
     def __init__(self, path: str | Path, keep: int = 3,
                  writer: bool = True): # False: only read (the other processes of a multi-GPU run)
-        self.path, self.keep = Path(path).expanduser(), keep
+        self.path, self.keep, self.locked = Path(path).expanduser(), keep, False
         if not writer: return
         try:
             self.path.mkdir(parents=True, exist_ok=True)
@@ -233,11 +298,35 @@ class RunDir:
         except OSError as e:
             raise PermissionError(f"run_dir {self.path} is not a writable directory ({e.strerror or e}); "
                                   "choose another run_dir") from None
-        take_lock(self.path / 'run.lock')
+        self.locked = bool(take_lock(self.lock))
         for tmp in self.path.glob('*.tmp'): tmp.unlink()          # left by a run killed while writing
 
     @property
     def latest(self) -> Path: return self.path / 'checkpoint.pt'
+    @property
+    def lock(self) -> Path: return self.path / 'run.lock'
+
+# %% ../nbs/00_core.ipynb #5e7b2c19
+@patch
+def check_lock(self: RunDir) -> None:
+    "Before each write: the lock must still be this process's (taken again if this run gave it back)."
+    if not self.locked:
+        self.locked = bool(take_lock(self.lock))
+        return
+    try: holder = self.lock.read_text().strip()
+    except FileNotFoundError: holder = None
+    if holder != _me():
+        raise RuntimeError(
+            f"{self.lock} was {'deleted' if holder is None else 'taken by process ' + repr(holder)} while "
+            f"this run held it: another process may be writing into {self.path}, so this run stops without "
+            "writing. Let one run use the folder, then resume it"
+        )
+
+@patch
+def release(self: RunDir) -> None:
+    "Give the lock back (at the end of a run), if it is still this process's."
+    if self.locked and self.lock.exists() and self.lock.read_text().strip() == _me(): self.lock.unlink()
+    self.locked = False
 
 # %% ../nbs/00_core.ipynb #65a04ec7
 @patch
@@ -255,6 +344,7 @@ def clear(self: RunDir) -> None:
 @patch
 def save(self: RunDir, state: dict, epoch: int, history: list) -> Path:
     "Write `state` as epoch `epoch`'s checkpoint and checkpoint.pt, keep the last `keep`, write the history."
+    self.check_lock()
     ep = atomic_save(state, self.path / f'checkpoint_epoch{epoch:04d}.pt')
     tmp = self.path / 'checkpoint.pt.link.tmp'
     try: os.link(ep, tmp)                                         # no second copy on disk ...
@@ -269,7 +359,7 @@ def load_newest(self: RunDir, map_location=None) -> tuple[dict, Path]:
     "The newest checkpoint that loads, and its path; raise naming the files when none does."
     saved = self.saved()
     for path in saved:
-        try: state = torch.load(path, map_location=map_location, weights_only=False)
+        try: state = load_checkpoint(path, map_location)
         except Exception as e:
             warnings.warn(f"{path}: unreadable checkpoint ({type(e).__name__}: {e}); trying an older one")
             continue

@@ -13,17 +13,17 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageFile
+from PIL import Image, ImageFile, ImageOps
 from torch.utils.data import Dataset
 from torchvision.datasets import CIFAR10, ImageFolder
 
 from .shapes import SHAPES, make_shapes
 
 # %% auto #0
-__all__ = ['DIGITS_VAL_SHARE', 'IMG_EXTENSIONS', 'CIFAR10_TRAIN', 'VAL_SEED_OFFSET', 'ImageArrayDataset', 'shapes_dataset',
-           'digits_dataset', 'check_image_folder', 'load_rgb', 'image_folder', 'CIFAR10Files', 'cifar10',
-           'save_image_folder', 'save_cifar_pickles', 'ImageFiles', 'decode_at_least', 'get_dataset', 'LabelledSubset',
-           'per_class_indices', 'PseudoLabelDataset']
+__all__ = ['DIGITS_VAL_SHARE', 'IMG_EXTENSIONS', 'CIFAR10_TRAIN', 'VAL_SEED_OFFSET', 'DATASETS', 'ImageArrayDataset',
+           'shapes_dataset', 'digits_dataset', 'check_image_folder', 'UnreadableImage', 'load_rgb', 'image_folder',
+           'CIFAR10Files', 'cifar10', 'save_image_folder', 'save_cifar_pickles', 'ImageFiles', 'decode_at_least',
+           'image_list', 'same_images', 'get_dataset', 'LabelledSubset', 'per_class_indices', 'PseudoLabelDataset']
 
 # %% ../nbs/01c_data.ipynb #842675dc
 class ImageArrayDataset(Dataset):
@@ -113,8 +113,16 @@ def check_image_folder(root: str | Path) -> dict[str, int]:
 # %% ../nbs/01c_data.ipynb #f7e29192
 _UNREADABLE = (OSError, SyntaxError, ValueError, Image.DecompressionBombError)
 
+class UnreadableImage(ValueError):
+    "An image file that cannot be decoded (missing, damaged, not an image, or with NaN pixels)."
+
 def _to_8bit(im: Image.Image) -> Image.Image:
-    "16-bit grey (PNG's 'I;16', or 'I') scaled to 8 bits: `convert('RGB')` alone would clip above 255."
+    "16-bit grey scaled to 8 bits (`convert('RGB')` would clip above 255); float grey scaled by its range."
+    if im.mode == 'F':
+        a = np.asarray(im, dtype=np.float64)
+        if not np.isfinite(a).all(): raise UnreadableImage("its pixels hold NaN or inf")
+        lo, hi = (0.0, 1.0) if a.min() >= 0 and a.max() <= 1 else (a.min(), max(a.max(), a.min() + 1e-12))
+        return Image.fromarray(np.uint8(np.round((a - lo) / (hi - lo) * 255)))
     if not (im.mode == 'I' or im.mode.startswith('I;16')): return im
     return Image.fromarray(np.uint8(np.clip(np.round(np.asarray(im, dtype=np.float64) / 257), 0, 255)))
 
@@ -122,14 +130,14 @@ def _open_rgb(path, min_side=None):
     with Image.open(path) as im:
         if min_side and im.format == 'JPEG':                    # the smallest 1/2^k scale still ≥ min_side
             im.draft('RGB', tuple(-(-s * min_side // min(im.size)) for s in im.size))
-        return _to_8bit(im).convert('RGB')
+        return _to_8bit(ImageOps.exif_transpose(im)).convert('RGB')   # phone photos: upright, as shown
 
 def load_rgb(
     path: str | Path,  # an image file
     strict: bool = True,  # False: decode a truncated file as far as it goes (with a warning)
     min_side: int | None = None,  # decode a JPEG at 1/2, 1/4 or 1/8 size while its short side stays ≥ this
 ) -> Image.Image:
-    "Open an image file as RGB (grey, palette, RGBA, CMYK converted); an unreadable file raises naming it."
+    "Open an image file as RGB, upright (EXIF); grey, palette, RGBA, CMYK, 16-bit and float converted."
     try: return _open_rgb(path, min_side)
     except _UNREADABLE as e:
         if not strict and 'truncated' in str(e):
@@ -137,14 +145,18 @@ def load_rgb(
             ImageFile.LOAD_TRUNCATED_IMAGES = True
             try: return _open_rgb(path, min_side)
             finally: ImageFile.LOAD_TRUNCATED_IMAGES = False
-        raise ValueError(
+        raise UnreadableImage(
             f"{path}: unreadable image ({e}); expected a readable JPEG/PNG file: replace or delete it"
         ) from None
 
 # %% ../nbs/01c_data.ipynb #50cefa89
 def _identifiable(path) -> bool:
+    "The header opens; PNG/GIF chunks verify; float images decode to finite pixels. No full decode."
     try:
-        with Image.open(path): return True
+        with Image.open(path) as im:
+            if im.format != 'JPEG': im.verify()
+        if im.mode == 'F': load_rgb(path)
+        return True
     except _UNREADABLE: return False
 
 class _Folder(ImageFolder):
@@ -192,6 +204,7 @@ def image_folder(
     if on_error not in ('skip', 'raise'): raise ValueError(f"on_error={on_error!r}; use 'skip' or 'raise'")
     check_image_folder(root)
     ds = _Folder(str(root), transform=transform, loader=partial(load_rgb, strict=on_error == 'raise'))
+    ds.on_error = on_error   # 'skip': a file that goes bad in a run is left out of its epoch (notebook 08)
     _skip_unreadable(ds, root, on_error)
     ds.imgs, ds.targets = ds.samples, [t for _, t in ds.samples]
     return ds
@@ -282,7 +295,7 @@ class ImageFiles(Dataset):
                  on_error: str = 'skip'): # 'skip' unreadable files (listed in `.skipped`), or 'raise'
         if on_error not in ('skip', 'raise'):
             raise ValueError(f"on_error={on_error!r}; use 'skip' or 'raise'")
-        self.root, self.transform = Path(root), transform
+        self.root, self.transform, self.on_error = Path(root), transform, on_error
         if not self.root.is_dir():
             raise NotADirectoryError(f"{root}: not a folder; point at a folder of images")
         self.samples = _once(_image_paths(self.root), root)
@@ -305,8 +318,28 @@ def decode_at_least(dataset, # from `image_folder` or `ImageFiles`
     dataset.loader = partial(dataset.loader, min_side=min_side)
     return dataset
 
+# %% ../nbs/01c_data.ipynb #d4c1a0b7
+def image_list(dataset) -> dict | None:
+    "Which files a run is made on: paths below the root and sizes; None for images held in memory."
+    samples = getattr(dataset, 'samples', None)
+    if samples is None: return None
+    root = Path(getattr(dataset, 'root', '.'))
+    size = lambda p: os.stat(p).st_size if os.path.exists(p) else -1
+    return dict(root=str(root.resolve()), paths='\0'.join(os.path.relpath(p, root) for p, _ in samples),
+                sizes=torch.tensor([size(p) for p, _ in samples], dtype=torch.int64))   # `weights_only`-safe
+
+def same_images(a: dict, b: dict) -> str | None:
+    "None when two lists from `image_list` name the same files of the same sizes; else the first difference."
+    pa, pb = a['paths'].split('\0'), b['paths'].split('\0')
+    for i, (x, y) in enumerate(zip(pa, pb)):
+        if x != y: return f"image {i} is {x!r} there, {y!r} here"
+        if a['sizes'][i] != b['sizes'][i]: return f"{x!r} had {a['sizes'][i]} bytes, now {b['sizes'][i]}"
+    if len(pa) != len(pb): return f"{len(pa)} images there, {len(pb)} here"
+    return None
+
 # %% ../nbs/01c_data.ipynb #fec23e15
 VAL_SEED_OFFSET = 10_000   # the generated validation split uses seed + this: no training image repeats
+DATASETS = ('shapes', 'digits', 'cifar10')   # by name; any other name is the path of an ImageFolder tree
 
 
 def get_dataset(
@@ -319,6 +352,11 @@ def get_dataset(
     seed: int = 0,
 ):
     "The data set `name`; `n_per_class` and `seed` apply to the shapes only, `size` to shapes and digits."
+    plain = isinstance(name, str) and os.sep not in name and name not in DATASETS and not Path(name).exists()
+    if not isinstance(name, (str, os.PathLike)) or plain:
+        hint = f" (did you mean {str(name).lower()!r}?)" if str(name).lower() in DATASETS else ''
+        raise ValueError(f"unknown data set {name!r}{hint}: choose one of {', '.join(map(repr, DATASETS))}, "
+                         "or the path of an ImageFolder tree")
     if name == 'shapes':
         return shapes_dataset(
             n_per_class, size, seed=seed if train else seed + VAL_SEED_OFFSET, transform=transform

@@ -22,7 +22,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 from torchvision.transforms import v2
 
-from .core import RunDir, atomic_save, get_device
+from .core import RunDir, atomic_save, get_device, load_checkpoint
 from .data import PseudoLabelDataset, per_class_indices
 from .views import IMAGENET_MEAN, IMAGENET_STD, clustering_transform, show_images
 from .features import compute_features, feature_extractor
@@ -294,7 +294,7 @@ def load_official_checkpoint(path, arch: str | None = None, # None: the checkpoi
                              **kw, # network settings a checkpoint does not record (input_size, width, hidden)
                             ) -> DeepClusterNet:
     "A model with the weights of a checkpoint released with the official DeepCluster code."
-    ck = torch.load(path, map_location=map_location, weights_only=True)
+    ck = load_checkpoint(path, map_location)
     sd = {k.replace('module.', ''): v for k, v in ck.get('state_dict', ck).items()}
     arch = arch or ck.get('arch')
     if arch is None: raise ValueError(f"{path}: no 'arch' in the checkpoint; pass arch='alexnet' or 'vgg16'")
@@ -308,10 +308,13 @@ def load_official_checkpoint(path, arch: str | None = None, # None: the checkpoi
 BACKBONE_SETTINGS = ('arch', 'sobel', 'input_size', 'width', 'hidden', 'pool', 'init')
 
 def _backbone(src: str | Path) -> dict:
-    "The network of a run directory (its newest checkpoint) or checkpoint file, without its top layer."
-    src = Path(src)
-    if src.is_dir(): ck, src = RunDir(src, writer=False).load_newest(map_location='cpu')
-    else: ck = torch.load(src, map_location='cpu', weights_only=False)
+    "The network of a run directory (its newest checkpoint) or a file of this kit, without its top layer."
+    src = Path(src).expanduser()
+    if src.is_file(): ck = load_checkpoint(src, 'cpu')
+    elif not (store := RunDir(src, writer=False)).saved():
+        raise FileNotFoundError(f"{src}: no trained run there (no checkpoint.pt); train one first, e.g. "
+                                f"`deepcluster-nb train FOLDER --run-dir {src}`")
+    else: ck, src = store.load_newest(map_location='cpu')
     if 'config' not in ck:
         raise ValueError(f"{src}: not a checkpoint of this kit (an official one: `load_official_checkpoint`)")
     cfg, trunk = ck['config'], {k: v for k, v in ck['model'].items() if not k.startswith('top_layer.')}
@@ -326,7 +329,8 @@ def export_backbone(run_dir: str | Path, # a run directory (its newest checkpoin
 def load_backbone(path: str | Path, # a file from `export_backbone`, or a run directory
                   device=None) -> DeepClusterNet:
     "A trained network as a feature extractor (eval mode): images → N×D FC2 features; `.view` prepares them."
-    ck = _backbone(path) if Path(path).is_dir() else torch.load(path, map_location='cpu', weights_only=True)
+    ck = load_checkpoint(path, 'cpu') if Path(path).is_file() else {}
+    ck = ck if 'settings' in ck else _backbone(path)           # a file of `export_backbone`, or a run
     s = ck['settings']
     model = get_model(s['arch'], num_classes=1, **{k: v for k, v in s.items() if k != 'arch'})
     model.top_layer, model.classifier = None, model.classifier[:-1]   # FC2 before its ReLU, as in the loop

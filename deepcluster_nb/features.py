@@ -52,26 +52,29 @@ class View(Protocol):
 def compute_features(model: nn.Module, dataset, # a `View`, or (image tensor, label) pairs: clustering view
                      batch_size: int = 256, num_workers: int = 0, device=None, # None: the model's device
                      project=None, # optional function of each batch of features (a tensor), before storing
-                     indices=None, # optional subset of the data set, in this order
+                     indices=None, # optional subset of the data set, in this order (a View's unread: NaN)
                      progress: bool = True,
                      amp: bool | None = None, # mixed precision on CUDA (None: on); False keeps fp32
                     ) -> np.ndarray:
     "FC2 features of every image of `dataset` (or of `indices`), in order, as an N×D float32 array."
     device = get_device(device) if device is not None else next(model.parameters()).device
-    n = len(indices) if indices is not None else len(dataset)
-    if isinstance(dataset, View): loader = dataset.batches(batch_size, indices)
+    order = np.arange(len(dataset)) if indices is None else np.asarray(indices)
+    if isinstance(dataset, View):
+        loader, row = dataset.batches(batch_size, indices), np.zeros(len(dataset), np.int64)
+        row[order] = np.arange(len(order))              # image index → its row: a View may leave some out
     else:
         data = Subset(dataset, list(indices)) if indices is not None else dataset
-        loader = DataLoader(data, batch_size=batch_size, shuffle=False, num_workers=num_workers,
-                            pin_memory=device.type == 'cuda')
+        loader, row = DataLoader(data, batch_size=batch_size, shuffle=False, num_workers=num_workers,
+                                 pin_memory=device.type == 'cuda'), None
     out, start = None, 0
     with feature_extractor(model):
-        for x, _ in tqdm(loader, desc='features', disable=not progress, leave=False):
+        for x, idx in tqdm(loader, desc='features', disable=not progress, leave=False):
             with torch.autocast(device.type, enabled=device.type == 'cuda' and amp is not False):
                 f = model(x.to(device, non_blocking=True, memory_format=torch.channels_last))
             f = f.float()
             if project is not None: f = project(f)
-            if out is None: out = np.empty((n, f.shape[1]), dtype=np.float32)
-            out[start:start + len(f)] = f.cpu().numpy()
+            if out is None: out = np.full((len(order), f.shape[1]), np.nan, dtype=np.float32)
+            out[slice(start, start + len(f)) if row is None else row[np.asarray(idx)]] = f.cpu().numpy()
             start += len(f)
+    if out is None: raise ValueError(f"none of the {len(order)} images could be read")
     return out

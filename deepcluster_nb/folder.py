@@ -14,20 +14,19 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
 from fastcore.basics import patch
 
-from .core import atomic_write, atomic_write_json
+from .core import atomic_write, atomic_write_json, check_output, load_checkpoint
 from .data import ImageFiles, decode_at_least
 from .evaluate import export_backbone, load_backbone
 from .features import compute_features
-from .kmeans import run_kmeans
 from .pca import WhitenedPCA, l2_normalize
-from .train import DIGITS, SMALL, DeepCluster, DeepClusterConfig
+from .train import DIGITS, SMALL, DeepCluster, DeepClusterConfig, LoaderView, cluster_rows_read, images_read
 from .views import clustering_transform, show_images, view_min_side
 
 # %% auto #0
-__all__ = ['folder_config', 'Groups', 'group_images', 'show_groups', 'past_assignments', 'GroupBrowser', 'parser', 'main']
+__all__ = ['folder_config', 'Groups', 'group_images', 'show_groups', 'past_assignments', 'GroupBrowser', 'train_config', 'parser',
+           'main']
 
 # %% ../nbs/13_your_images.ipynb #8691dc94
 def folder_config(n_images: int, # images in the folder (k and the batch are checked against it)
@@ -47,11 +46,15 @@ class Groups:
     assignments: np.ndarray  # N group ids
     centroids: np.ndarray    # k×d centres
 
-    @cached_property   # computed once: the browser reads them on every move
+    @cached_property   # computed once: the browser reads them on every move (group -1: unread, NaN)
     def distances(self) -> np.ndarray:
-        return np.linalg.norm(self.x - self.centroids[self.assignments], axis=1)
+        d = np.linalg.norm(self.x - self.centroids[self.assignments], axis=1)
+        return np.where(self.read, d, np.nan)
     @cached_property
-    def sizes(self) -> np.ndarray: return np.bincount(self.assignments, minlength=len(self.centroids))
+    def read(self) -> np.ndarray: return self.assignments >= 0
+    @cached_property
+    def sizes(self) -> np.ndarray:
+        return np.bincount(self.assignments[self.read], minlength=len(self.centroids))
 
     def members(self, group: int) -> np.ndarray:
         "The images of `group`, nearest its centre first."
@@ -60,7 +63,8 @@ class Groups:
 
     def spread(self) -> np.ndarray:
         "Each group's mean distance to its centre (NaN for an empty group): small is coherent."
-        total = np.bincount(self.assignments, weights=self.distances, minlength=len(self.sizes))
+        a, d = self.assignments[self.read], self.distances[self.read]
+        total = np.bincount(a, weights=d, minlength=len(self.sizes))
         with np.errstate(invalid='ignore', divide='ignore'): return total / self.sizes
 
     def nearest_groups(self, group: int, n: int = 3) -> list[int]:
@@ -73,12 +77,12 @@ def group_images(model, dataset: ImageFiles, k: int, size: int = 32,
                  crop: bool = True, # the clustering view's centre crop (False: the whole image, as `DIGITS`)
                  pca_dim: int = 256, seed: int = 0, batch_size: int = 64, device=None) -> Groups:
     "Cluster `dataset`'s images with `model` as an epoch of DeepCluster does, once, and describe the groups."
-    view = copy.copy(dataset)
-    view.transform = clustering_transform(size, crop=crop)
+    view = LoaderView(dataset, clustering_transform(size, crop=crop))   # an image gone bad: group -1
     feats = compute_features(model, view, batch_size=batch_size, device=device, progress=False)
-    pca = WhitenedPCA(pca_dim).fit(feats)
+    read = images_read(view)
+    pca = WhitenedPCA(pca_dim).fit(feats[read])
     x = l2_normalize(pca.transform(feats))
-    km = run_kmeans(x, k, seed=seed)
+    km = cluster_rows_read(x, k, read, seed=seed)
     return Groups(list(dataset.paths), x, pca, km.assignments, km.centroids)
 
 # %% ../nbs/13_your_images.ipynb #542b02a6
@@ -94,7 +98,7 @@ def show_groups(groups: Groups, dataset, which, # group ids, one row each
 def past_assignments(run_dir: str | Path) -> dict[int, np.ndarray]:
     "The assignments of each epoch whose checkpoint the run kept (`keep_checkpoints`), by epochs done."
     paths = sorted(Path(run_dir).glob('checkpoint_epoch*.pt'))
-    cks = (torch.load(p, map_location='cpu', weights_only=False) for p in paths)
+    cks = (load_checkpoint(p, 'cpu') for p in paths)
     return {ck['epoch']: np.asarray(ck['assignments']) for ck in cks}
 
 @patch
@@ -102,8 +106,10 @@ def lineage(self: Groups, group: int, past: dict) -> list[tuple[int, int, float]
     "Per epoch of `past`: the size of the cluster that held most of `group`'s images, and the share it held."
     members, rows = self.members(group), []
     for epoch, a in sorted(past.items()):
-        ancestor = np.bincount(a[members]).argmax()
-        rows.append((epoch, int((a == ancestor).sum()), float((a[members] == ancestor).mean())))
+        was = a[members][a[members] >= 0]                  # -1: not clustered that epoch
+        if not len(was): continue
+        ancestor = np.bincount(was).argmax()
+        rows.append((epoch, int((a == ancestor).sum()), float((was == ancestor).mean())))
     return rows
 
 # %% ../nbs/13_your_images.ipynb #874064eb
@@ -178,52 +184,81 @@ def save(self: Groups, out: str | Path) -> Path:
     return out
 
 # %% ../nbs/13_your_images.ipynb #24e6411a
+def train_config(a: argparse.Namespace, n_images: int) -> DeepClusterConfig:
+    "`folder_config` with what the user typed on the command line; the rest is the preset's."
+    typed = {k: v for k, v in vars(a).items() if k in (*_PRESET, 'flip', 'device') and v is not None}
+    return folder_config(n_images, a.size, k=a.k, epochs=a.epochs, seed=a.seed, **typed)
+
 def _train(a):
     data = ImageFiles(a.folder)
-    cfg = folder_config(len(data), a.size, k=a.k, epochs=a.epochs, width=a.width, hidden=a.hidden,
-                        pca_dim=a.pca_dim, batch_size=a.batch_size, workers=a.workers, device=a.device,
-                        seed=a.seed, augment=a.augment, flip=not a.no_flip)
+    cfg = train_config(a, len(data))
     decode_at_least(data, view_min_side(cfg.input_size, cfg.augment, cfg.center_crop))   # big JPEGs: smaller
-    run = DeepCluster(data, cfg, run_dir=a.run_dir)
+    run = DeepCluster(data, cfg, run_dir=a.run_dir, remap=a.remap)
     run.fit()
     groups = group_images(run.model, data, cfg.k, cfg.input_size, cfg.center_crop, cfg.pca_dim, cfg.seed,
                           cfg.batch_size, run.device)
     groups.save(a.run_dir)
     sizes = groups.sizes
     summary = dict(folder=str(a.folder), images=len(data), skipped=len(data.skipped), k=cfg.k,
-                   epochs=run.epoch, largest_group=int(sizes.max()), empty_groups=int((sizes == 0).sum()))
+                   epochs=run.epoch, largest_group=int(sizes.max()), empty_groups=int((sizes == 0).sum()),
+                   unreadable=int((~groups.read).sum()))
     atomic_write_json(summary, Path(a.run_dir) / 'summary.json')
     print(f"{len(data)} images in {cfg.k} groups of {sizes.min()} to {sizes.max()}: see assignments.csv")
 
+def _is_features(p: Path) -> bool:
+    "A file `embed` wrote: an N×D float32 array."
+    try: f = np.load(p, mmap_mode='r')
+    except (OSError, ValueError): return False
+    return f.ndim == 2 and f.dtype == np.float32
+
 def _embed(a):
+    out = Path(a.out)
+    if out.suffix != '.npy': raise ValueError(f"{out}: name the features file X.npy (the paths go in X.txt)")
+    check_output(out, _is_features)
+    index = check_output(out.with_suffix('.txt'), lambda p: _is_features(out))
     net, data = load_backbone(a.run_dir), ImageFiles(a.folder)
+    if bad := [p for p in data.paths if '\n' in p or '\r' in p]:
+        raise ValueError(f"{bad[0]!r}: a file name with a line break cannot be one line of {index.name}; "
+                         f"rename it ({len(bad)} such names)")
     view = copy.copy(data)
     view.transform = net.view                      # the run's clustering view
     f = compute_features(net, view, progress=False)
-    atomic_write(a.out, lambda fh: np.save(fh, f))
-    atomic_write(Path(a.out).with_suffix('.txt'), lambda fh: fh.write('\n'.join(data.paths) + '\n'), 'w')
-    print(f"{a.out}: {f.shape[0]} × {f.shape[1]} FC2 features; paths in {Path(a.out).with_suffix('.txt')}")
+    atomic_write(out, lambda fh: np.save(fh, f))
+    atomic_write(index, lambda fh: fh.write('\n'.join(data.paths) + '\n'), 'w')
+    print(f"{out}: {f.shape[0]} × {f.shape[1]} FC2 features; paths in {index}")
+
+def _is_backbone(p: Path) -> bool:
+    "A file `export` wrote."
+    try: return 'settings' in load_checkpoint(p, 'cpu')
+    except Exception: return False
 
 def _export(a):
+    check_output(a.out, _is_backbone)
     print(f"{export_backbone(a.run_dir, a.out)}: the network without its top layer (load_backbone)")
 
 # %% ../nbs/13_your_images.ipynb #7a77591c
+_PRESET = dict(augment=(str, "'shifts', 'paper' or 'none'"), width=(float, 'conv width multiplier'),
+               hidden=(int, 'feature size'), pca_dim=(int, 'whitened dimensions'),
+               batch_size=(int, 'images per step'), workers=(int, 'loader processes'))
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='deepcluster-nb', description="DeepCluster on a folder of your images.")
+    p.add_argument('--debug', action='store_true', help='a traceback instead of a one-line error')
     sub = p.add_subparsers(dest='command', required=True)
     t = sub.add_parser('train', help='train on FOLDER (resumes a run), then write its groups beside it')
     t.add_argument('folder', help='images, sub-folders allowed (their names ignored)')
     t.add_argument('--run-dir', required=True, help='checkpoints, assignments.csv, features.npy, pca.npz')
-    for name, kind, default, text in [
-        ('k', int, 20, 'groups'), ('epochs', int, 10, 'epochs of training'),
-        ('size', int, 32, 'side of the views (below 64: small-image settings)'),
-        ('augment', str, 'shifts', "'shifts', 'paper' or 'none'"),
-        ('width', float, 0.5, 'conv width multiplier'),
-        ('hidden', int, 512, 'feature size'), ('pca-dim', int, 64, 'whitened dimensions'),
-        ('batch-size', int, 64, 'images per step'), ('workers', int, 0, 'loader processes'),
-        ('device', str, None, 'cuda, mps or cpu (default: the best there is)'), ('seed', int, 0, 'seed')]:
-        t.add_argument(f'--{name}', type=kind, default=default, help=f'{text} (default: {default})')
-    t.add_argument('--no-flip', action='store_true', help='no horizontal flips (digits, text, scans)')
+    t.add_argument('--k', type=int, default=20, help='groups (default: 20)')
+    t.add_argument('--epochs', type=int, default=10, help='epochs of training (default: 10)')
+    t.add_argument('--size', type=int, default=32, help="side of the views (default: 32; below 64 the "
+                   "small-image settings, from 64 on the paper's network)")
+    for name, (kind, text) in _PRESET.items():
+        t.add_argument(f"--{name.replace('_', '-')}", type=kind, help=f"{text} (default: folder_config's)")
+    t.add_argument('--device', help='cuda, mps or cpu (default: the best there is)')
+    t.add_argument('--seed', type=int, default=0, help='seed (default: 0)')
+    t.add_argument('--no-flip', dest='flip', action='store_false', default=None,
+                   help='no horizontal flips (digits, text, scans)')
+    t.add_argument('--remap', action='store_true', help='resume on a folder whose files changed, by path')
     e = sub.add_parser('embed', help='FC2 features of every image of FOLDER by a trained run, as an N×D .npy')
     e.add_argument('--run-dir', required=True, help='a run made by train')
     e.add_argument('folder')
@@ -234,9 +269,13 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 def main(argv=None):
-    "`deepcluster-nb train | embed | export`: see `--help`."
-    a = parser().parse_args(argv)
-    dict(train=_train, embed=_embed, export=_export)[a.command](a)
+    "`deepcluster-nb train | embed | export`: see `--help`. A user error is one line on stderr, exit code 2."
+    p = parser()
+    a = p.parse_args(argv)
+    try: dict(train=_train, embed=_embed, export=_export)[a.command](a)
+    except (ValueError, OSError, RuntimeError) as e:
+        if a.debug: raise
+        p.exit(2, f"deepcluster-nb {a.command}: error: {e}\n")
 
 # %% ../nbs/13_your_images.ipynb #afabc617
 if __name__ == '__main__' and '__file__' in globals(): main()   # python -m deepcluster_nb.folder

@@ -32,14 +32,15 @@ class KMeansResult:
     @property
     def k(self) -> int: return len(self.centroids)
     @property
-    def sizes(self) -> np.ndarray: return np.bincount(self.assignments, minlength=self.k)
+    def sizes(self) -> np.ndarray:   # cluster -1: an image left out (unreadable that epoch, notebook 08)
+        return np.bincount(self.assignments[self.assignments >= 0], minlength=self.k)
     @property
     def n_empty(self) -> int: return int((self.sizes == 0).sum())
     @property
     def n_tiny(self) -> int:
-        return int(((self.sizes > 0) & (self.sizes < 0.1 * len(self.assignments) / self.k)).sum())
+        return int(((self.sizes > 0) & (self.sizes < 0.1 * self.sizes.sum() / self.k)).sum())
     @property
-    def largest_share(self) -> float: return float(self.sizes.max() / len(self.assignments))
+    def largest_share(self) -> float: return float(self.sizes.max() / self.sizes.sum())
 
 # %% ../nbs/06_kmeans.ipynb #f42d6334
 def nearest_centroid(

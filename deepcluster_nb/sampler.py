@@ -16,14 +16,14 @@ __all__ = ['UniformClusterSampler']
 # %% ../nbs/07_sampler.ipynb #0f565ae5
 class UniformClusterSampler(Sampler):
     "N indices per epoch, drawn uniformly over the non-empty clusters of `assignments`; seeded."
-    def __init__(self, assignments, # one cluster id per image (this epoch's pseudo-labels)
+    def __init__(self, assignments, # one cluster id per image (this epoch's pseudo-labels; -1: left out)
                  seed: int = 0,
                  size: int | None = None): # indices to draw (None: N; the official code: `reassign` × N)
         a = np.asarray(assignments)
-        if a.ndim != 1 or len(a) == 0:
-            raise ValueError(f"assignments must be a non-empty 1-D array, got shape {a.shape}")
-        rng = np.random.default_rng(seed)
-        order = np.argsort(a, kind='stable')
+        if a.ndim != 1 or not (a >= 0).any():
+            raise ValueError(f"assignments must be a non-empty 1-D array, some ids ≥ 0; got shape {a.shape}")
+        rng, kept = np.random.default_rng(seed), np.flatnonzero(a >= 0)   # -1: left out, never drawn
+        order = kept[np.argsort(a[kept], kind='stable')]
         clusters = np.split(order, np.flatnonzero(np.diff(a[order])) + 1)  # members of each non-empty cluster
         size = len(a) if size is None else size
         if size < 1: raise ValueError(f"size={size}: draw at least one index")

@@ -16,20 +16,23 @@ import torch
 from fastcore.basics import patch
 from sklearn.metrics import normalized_mutual_info_score
 from torch import nn
-from torch.utils.data import DataLoader, Dataset, Sampler
+from torch.utils.data import DataLoader, Dataset, Sampler, default_collate
 from tqdm.auto import tqdm
 
-from .core import Progress, RunDir, Timer, atomic_write_json, get_device, rng_state, set_rng_state, set_seed
+from .core import (Progress, RunDir, Timer, atomic_write_json, get_device, load_checkpoint, rng_state,
+                   set_rng_state, set_seed)
+from .data import UnreadableImage, image_list, same_images
 from .features import View, compute_features
-from .kmeans import clustering_scores, kmeans_backend, run_kmeans
+from .kmeans import KMeansResult, clustering_scores, kmeans_backend, run_kmeans
 from .models import ARCHS, INITS, get_model, init_weights
 from .pca import WhitenedPCA, l2_normalize, preprocess_features
 from .sampler import UniformClusterSampler
 from .views import check_augment, clustering_transform, training_transform
 
 # %% auto #0
-__all__ = ['STOP_SCORES', 'SMALL', 'SHAPES_NET', 'DIGITS', 'DeepClusterConfig', 'small_config', 'features_pca', 'fresh_top_layer',
-           'body_optimizer', 'train_epoch', 'LoaderView', 'ViewSource', 'format_log', 'DeepCluster']
+__all__ = ['STOP_SCORES', 'SMALL', 'SHAPES_NET', 'DIGITS', 'DeepClusterConfig', 'small_config', 'features_pca', 'images_read',
+           'cluster_rows_read', 'fresh_top_layer', 'body_optimizer', 'train_epoch', 'LoaderView', 'ViewSource',
+           'format_log', 'DeepCluster']
 
 # %% ../nbs/08_train.ipynb #e0610386
 _TYPES = {
@@ -79,6 +82,10 @@ _LIMITS = {  # setting: (test(value, config, n), what it must be)
     'patience': (lambda v, c, n: v is None or v >= 1, 'None (no early stopping) or at least 1 clustering'),
     'min_delta': (lambda v, c, n: math.isfinite(v) and v >= 0, 'a number ≥ 0'),
     'stop_on': (lambda v, c, n: v in STOP_SCORES, f'one of {STOP_SCORES}'),
+    'seed': (lambda v, c, n: 0 <= v < 2**32, 'from 0 to 2**32 - 1 (what NumPy seeds with)'),
+    'keep_checkpoints': (lambda v, c, n: v >= 1, 'at least 1 (checkpoint.pt is the newest of them)'),
+    'warn_largest_share': (lambda v, c, n: 0 < v <= 1, 'a share above 0, at most 1'),
+    'warn_empty_share': (lambda v, c, n: 0 <= v <= 1, 'a share from 0 to 1'),
 }
 
 # %% ../nbs/08_train.ipynb #6953fd45
@@ -169,18 +176,19 @@ def features_pca(
     timer: Timer | None = None,  # seconds to 'features' and 'pca' (streaming: 'features')
     **kw,  # goes to `compute_features` (batch_size, num_workers, device, progress)
 ) -> np.ndarray:
-    "Features of the whole data set, PCA-whitened to `dim` and L2-normalised, within `memory_budget`."
+    "Features of the whole data set, PCA-whitened to `dim`, L2-normalised, in `memory_budget` (NaN: unread)."
     timer = timer or Timer()
     n, d = len(dataset), model.classifier[-2].out_features
     if n * d * 4 <= memory_budget:
         with timer('features'): f = compute_features(model, dataset, **kw)
-        with timer('pca'): return preprocess_features(f, dim, backend)
+        with timer('pca'):
+            return _on_rows(lambda rows: preprocess_features(rows, dim, backend), f, images_read(dataset))
     fit_size = min(n, fit_size or min(256_000, int(memory_budget // (d * 4))))
     sample = np.sort(np.random.default_rng(seed).choice(n, fit_size, replace=False))
     rest = np.setdiff1d(np.arange(n), sample)
     with timer('features'): f = compute_features(model, dataset, indices=sample, **kw)
     with timer('pca'):
-        pca = WhitenedPCA(dim, backend).fit(f)
+        pca = WhitenedPCA(dim, backend).fit(f[images_read(dataset)[sample]])
         x = l2_normalize(pca.transform(f))                  # the sample's rows: kept, not computed again
     out = np.empty((n, x.shape[1]), np.float32)
     out[sample] = x
@@ -189,6 +197,29 @@ def features_pca(
     with timer('features'):   # the rest, projected as it is computed: one forward pass per image in all
         if len(rest): out[rest] = compute_features(model, dataset, indices=rest, project=project, **kw)
     return out
+
+def images_read(view) -> np.ndarray:
+    "Which images the passes of `view` could read: a `LoaderView` notes those it could not (NaN rows)."
+    read = np.ones(len(view), bool)
+    read[list(getattr(view, 'unreadable', {}))] = False
+    return read
+
+def _on_rows(fn, x: np.ndarray, read: np.ndarray) -> np.ndarray:
+    "`fn` of the rows `read` of `x`; the others stay NaN."
+    if read.all(): return fn(x)
+    y = fn(x[read])
+    out = np.full((len(x), y.shape[1]), np.nan, np.float32)
+    out[read] = y
+    return out
+
+def cluster_rows_read(x: np.ndarray, k: int, read: np.ndarray, **kw) -> KMeansResult:
+    "`run_kmeans` on the rows `read` of `x` (`images_read`); the images not read get cluster -1."
+    if read.all(): return run_kmeans(x, k, **kw)
+    km = run_kmeans(x[read], k, **kw)
+    full = np.full(len(x), -1, np.int64)
+    full[read] = km.assignments
+    km.assignments = full
+    return km
 
 # %% ../nbs/08_train.ipynb #a1186ab6
 def fresh_top_layer(model: nn.Module, k: int) -> nn.Linear:
@@ -260,22 +291,43 @@ class _Passes(Sampler):
 
 class _Seeded(Dataset):
     "Image `i` under `transform`, its random draws seeded by (pass seed, place), with its index as the label."
-    def __init__(self, dataset, transform): self.dataset, self.transform = dataset, transform
+    def __init__(self, dataset, transform):
+        self.dataset, self.transform = dataset, transform
+        self.skip = getattr(dataset, 'on_error', 'raise') == 'skip'   # files that go bad during the run
     def __len__(self): return len(self.dataset)
     def __getitem__(self, item):
         i, seed, place = item
+        try: image = self.dataset[i][0]
+        except UnreadableImage as e:
+            if not self.skip: raise
+            return None, i, str(e)
         with torch.random.fork_rng(devices=[]):
             draw = np.random.SeedSequence([seed, place]).generate_state(1)[0]
             torch.default_generator.manual_seed(int(draw))
-            return self.transform(self.dataset[i][0]), i
+            return self.transform(image), i
+
+def _collate(items):
+    "The images that were read, batched with their indices; and (index, why) of those that were not."
+    read = [it for it in items if it[0] is not None]
+    x, idx = default_collate(read) if read else (torch.empty(0), torch.empty(0, dtype=torch.long))
+    return x, idx, [(it[1], it[2]) for it in items if it[0] is None]
+
+class _Pass:
+    "A pass of a `LoaderView`: its batches; an image that cannot be read is left out, noted in `unreadable`."
+    def __init__(self, view): self.view = view
+    def __len__(self): return len(self.view.passes)
+    def __iter__(self):
+        for x, idx, lost in self.view.loader:
+            self.view.unreadable.update(lost)
+            if len(idx): yield x, idx
 
 # %% ../nbs/08_train.ipynb #33e5839e
 class LoaderView:
     "A data set under `transform`, in batches of (images, image indices) from workers kept across passes."
     def __init__(self, dataset, transform, workers: int = 0, pin_memory: bool = False):
-        self.n, self.passes = len(dataset), _Passes()
+        self.n, self.passes, self.unreadable = len(dataset), _Passes(), {}   # index: why, found this pass
         self.loader = DataLoader(_Seeded(dataset, transform), batch_sampler=self.passes, num_workers=workers,
-                                 pin_memory=pin_memory, persistent_workers=workers > 0)
+                                 collate_fn=_collate, pin_memory=pin_memory, persistent_workers=workers > 0)
     def __len__(self): return self.n
     def batches(self, batch_size: int, indices=None, rank: int = 0, world: int = 1, seed: int = 0):
         "One pass over `indices` (default: all, in order); with `world` > 1, this rank's share of each batch."
@@ -284,7 +336,7 @@ class LoaderView:
         split = ((order[s:s + batch_size][rank::world], places[s:s + batch_size][rank::world])
                  for s in range(0, len(order), batch_size))
         self.passes.batches = [[(int(i), seed, int(p)) for i, p in zip(*b)] for b in split if len(b[0])]
-        return self.loader
+        return _Pass(self)
 
 # %% ../nbs/08_train.ipynb #e25227f1
 @runtime_checkable
@@ -295,8 +347,9 @@ class ViewSource(Protocol):
 def _json_ready(d): return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in d.items()}
 
 def format_log(log: dict) -> str:
-    "One epoch's log entry as one line: `epoch=3 sse=1234 nmi_prev=0.61 ...`."
-    return ' '.join(f'{k}={v:.4g}' if isinstance(v, float) else f'{k}={v}' for k, v in log.items())
+    "One epoch's log entry as one line: `epoch=3 sse=1234 nmi_prev=0.61 ...` (lists left out)."
+    return ' '.join(f'{k}={v:.4g}' if isinstance(v, float) else f'{k}={v}' for k, v in log.items()
+                    if not isinstance(v, list))
 
 # %% ../nbs/08_train.ipynb #101b7e44
 class DeepCluster:
@@ -312,6 +365,7 @@ class DeepCluster:
         resume: bool = True,  # continue the run found in run_dir (False: refuse to touch it)
         overwrite: bool = False,  # delete the run found in run_dir and start afresh
         progress: bool = True,
+        remap: bool = False,  # resume on files that changed: images matched by path, new ones unassigned
     ):
         self.dataset, self.cfg, self.progress = dataset, cfg.check(len(dataset)), progress
         self.labels = _score_labels(getattr(dataset, 'targets', None) if labels is None else labels)
@@ -323,6 +377,7 @@ class DeepCluster:
         if cfg.init_from is not None: self.load_initial_weights(cfg.init_from)
         self.optimizer = body_optimizer(self.model, cfg)
         self.epoch, self.assignments, self.history, self._views = 0, None, [], None
+        self.images, self.remap = None, remap   # `image_list` of the files: a run refuses to resume on others
         self.store = None if run_dir is None else self.open_run_dir(run_dir, resume, overwrite)
 
     @property
@@ -340,6 +395,7 @@ def _score_labels(labels):
 def open_run_dir(self: DeepCluster, run_dir, resume: bool, overwrite: bool) -> RunDir:
     "Open `run_dir`; continue, clear or refuse the run it holds."
     store = RunDir(run_dir, self.cfg.keep_checkpoints)
+    self.images = image_list(self.dataset)
     if store.saved():
         if overwrite: store.clear()
         elif resume: self.restore(*store.load_newest(self.device))
@@ -356,7 +412,7 @@ def load_initial_weights(self: DeepCluster, path) -> None:
     "Load every layer but the top one from a checkpoint file or run directory (this kit's, or official)."
     path = Path(path).expanduser()
     ck, path = RunDir(path, writer=False).load_newest(self.device) if path.is_dir() else (
-        torch.load(path, map_location=self.device, weights_only=False), path)
+        load_checkpoint(path, self.device), path)
     state = ck.get('model', ck.get('state_dict', ck))
     body = {k.replace('module.', ''): v for k, v in state.items() if not k.startswith('top_layer.')}
     mine = {k: v for k, v in self.model.state_dict().items() if not k.startswith('top_layer.')}
@@ -401,7 +457,8 @@ def cluster(self: DeepCluster, timer: Timer | None = None):
                      memory_budget=cfg.memory_budget, seed=cfg.seed + self.epoch, timer=timer,
                      batch_size=self.feature_batch_size, progress=self.progress, amp=cfg.amp)
     with timer('kmeans'):
-        return run_kmeans(x, cfg.k, niter=cfg.kmeans_iters, backend=cfg.kmeans_backend, device=self.device)
+        return cluster_rows_read(x, cfg.k, images_read(self.views()[0]), niter=cfg.kmeans_iters,
+                                 backend=cfg.kmeans_backend, device=self.device)
 
 # %% ../nbs/08_train.ipynb #3a3a748f
 @patch
@@ -432,6 +489,7 @@ def train(self: DeepCluster, assignments, timer: Timer) -> float:
 def step(self: DeepCluster) -> dict:
     "One DeepCluster epoch; returns (and records) its log entry, and writes the checkpoint."
     timer = Timer(self.device)
+    for v in self.views(): getattr(v, 'unreadable', {}).clear()
     km = self.cluster(timer)
     self.check_degenerate(km)
     # epochs of training so far (a history from before `reassign` counts one per epoch)
@@ -439,10 +497,14 @@ def step(self: DeepCluster) -> dict:
     log = dict(epoch=self.epoch, epochs_trained=trained + self.cfg.reassign, sse=km.sse[-1],
                kmeans_iters=len(km.sse), n_empty=km.n_empty, n_tiny=km.n_tiny, largest_share=km.largest_share)
     if self.assignments is not None:
-        log['nmi_prev'] = float(normalized_mutual_info_score(self.assignments, km.assignments))
+        both = (self.assignments >= 0) & (km.assignments >= 0)      # images clustered both times
+        log['nmi_prev'] = float(normalized_mutual_info_score(self.assignments[both], km.assignments[both]))
     if self.labels is not None:
-        log.update({f'{k}_labels': v for k, v in clustering_scores(km.assignments, self.labels).items()})
+        read = km.assignments >= 0
+        scores = clustering_scores(km.assignments[read], self.labels[read])
+        log.update({f'{k}_labels': v for k, v in scores.items()})
     log['loss'] = self.train(km.assignments, timer)
+    log.update(self.unreadable())
     self.check_finite()
     log.update({f't_{k}': v for k, v in timer.times.items()})
     self.assignments, self.epoch = km.assignments, self.epoch + 1
@@ -469,6 +531,17 @@ def check_finite(self: DeepCluster) -> None:
         )
 
 @patch
+def unreadable(self: DeepCluster) -> dict:
+    "Images this epoch could not read (left out of it, the run goes on), for its log: the count and why."
+    lost = {i: why for v in self.views() for i, why in getattr(v, 'unreadable', {}).items()}
+    if not lost: return dict(unreadable=0)
+    why = [lost[i] for i in sorted(lost)]
+    warnings.warn(f"epoch {self.epoch}: {len(lost)} images could not be read and were left out of this epoch "
+                  f"(e.g. {why[0]}); the run goes on. Replace or delete them; after deleting, resume "
+                  "with remap=True (--remap)")
+    return dict(unreadable=len(lost), unreadable_files=why[:20])
+
+@patch
 def check_degenerate(self: DeepCluster, km) -> None:
     "Warn when the clustering degenerates: one cluster holding most images, or most clusters empty."
     cfg = self.cfg
@@ -485,12 +558,16 @@ def fit(self: DeepCluster, epochs: int | None = None) -> list[dict]:
     "Run until `epochs` epochs are done in total (default: the config's); returns the history."
     todo = range(self.epoch, epochs or self.cfg.epochs)
     progress = Progress(len(todo), bar=False)
-    for _ in todo:
-        if self.stopped is not None: break
-        log = self.step()
-        if self.progress: progress(format_log(log))
-        self.check_early_stop()
-    self._views = None                  # the DataLoader workers exit; the next step starts new ones
+    if self.store is not None: self.store.check_lock()        # taken again if an earlier fit gave it back
+    try:
+        for _ in todo:
+            if self.stopped is not None: break
+            log = self.step()
+            if self.progress: progress(format_log(log))
+            self.check_early_stop()
+    finally:
+        self._views = None              # the DataLoader workers exit; the next step starts new ones
+        if self.store is not None: self.store.release()    # the lock goes with the run
     return self.history
 
 # %% ../nbs/08_train.ipynb #e73188eb
@@ -510,6 +587,7 @@ def check_early_stop(self: DeepCluster) -> None:
     "Record (stopped.json) and say why the run stops, when it does."
     if (reason := self.stopped) is None: return
     if self.store is not None:
+        self.store.check_lock()
         atomic_write_json(dict(epoch=self.epoch, reason=reason), self.store.path / 'stopped.json')
     if self.progress: print(reason)
 
@@ -518,19 +596,16 @@ def check_early_stop(self: DeepCluster) -> None:
 def save(self: DeepCluster) -> Path:
     "Write this epoch's checkpoint and history.json to the run directory (atomically; the last few kept)."
     weights = self.model.state_dict()   # also `state_dict` + `arch`: the official layout (stored once)
+    assignments = None if self.assignments is None else torch.from_numpy(self.assignments)
     state = dict(epoch=self.epoch, config=asdict(self.cfg), model=weights, arch=self.cfg.arch,
-                 state_dict=weights, optimizer=self.optimizer.state_dict(), assignments=self.assignments,
-                 history=self.history, rng=rng_state())
+                 state_dict=weights, optimizer=self.optimizer.state_dict(), assignments=assignments,
+                 history=self.history, rng=rng_state(), images=self.images)   # all `weights_only`-safe
     return self.store.save(state, self.epoch, self.history)
 
 @patch
 def load(self: DeepCluster, path: str | Path) -> None:
     "Continue from a checkpoint file of this kit (see `restore`)."
-    try:
-        ck = torch.load(path, map_location=self.device, weights_only=False)
-    except Exception as e:
-        raise ValueError(f"{path}: unreadable checkpoint ({type(e).__name__}: {e})") from None
-    self.restore(ck, path)
+    self.restore(load_checkpoint(path, self.device), path)
 
 # %% ../nbs/08_train.ipynb #04fccaed
 @patch
@@ -542,15 +617,32 @@ def restore(self: DeepCluster, ck: dict, path) -> None:
                 f"{path} was made with {key}={ck['config'].get(key)!r}, this run has "
                 f"{key}={getattr(self.cfg, key)!r}; use the checkpoint's settings or another run_dir"
             )
-    n_then = len(ck['assignments']) if ck['assignments'] is not None else len(self.dataset)
-    if n_then != len(self.dataset):
-        raise ValueError(f"{path} was made on {n_then} images, this data set has {len(self.dataset)}; "
-                         "use the same images, or another run_dir for a new run")
+    assignments = self.same_data(ck, path)
     self.model.load_state_dict(ck['model'])
     self.optimizer.load_state_dict(ck['optimizer'])
     self.apply_settings(ck['config'])
-    self.epoch, self.assignments, self.history = ck['epoch'], ck['assignments'], ck['history']
+    self.epoch, self.assignments, self.history = ck['epoch'], assignments, ck['history']
     set_rng_state(ck['rng'])
+
+@patch
+def same_data(self: DeepCluster, ck: dict, path) -> np.ndarray | None:
+    "The checkpoint's assignments, after checking it was made on these images (or, with `remap`, by path)."
+    a = None if ck['assignments'] is None else np.asarray(ck['assignments'])
+    then, now = ck.get('images'), self.images
+    differ = same_images(then, now) if then is not None and now is not None else None
+    n_then = len(self.dataset) if a is None else len(a)
+    if differ is None and n_then == len(self.dataset): return a
+    if not (self.remap and then is not None and now is not None):
+        where = f" ({then['root']} there, {now['root']} here: {differ})" if differ else ''
+        raise ValueError(f"{path} was made on {n_then} images, this data set has {len(self.dataset)}{where}; "
+                         "use the same images, pass remap=True (--remap) to go on with these matched by "
+                         "path, or another run_dir for a new run")
+    index = {p: i for i, p in enumerate(then['paths'].split('\0'))}
+    old = [index.get(p, -1) for p in now['paths'].split('\0')]
+    kept = sum(i >= 0 for i in old)
+    warnings.warn(f"{path}: resuming on changed files, matched by path: {kept} of {len(old)} images kept "
+                  f"their cluster, {len(old) - kept} new, {len(index) - kept} gone")
+    return None if a is None else np.array([a[i] if i >= 0 else -1 for i in old], dtype=np.int64)
 
 @patch
 def apply_settings(self: DeepCluster, saved: dict) -> None:

@@ -52,7 +52,7 @@ def test_sigkill_mid_run_then_resume_equals_uninterrupted(tmp_path):
     for name, w in a['model'].items(): assert torch.equal(w, b['model'][name]), name
     assert [h['sse'] for h in a['history']] == [h['sse'] for h in b['history']]
     names = sorted(p.name for p in (tmp_path / 'killed').iterdir())
-    assert names == ['checkpoint.pt', 'checkpoint_epoch0005.pt', 'checkpoint_epoch0006.pt', 'history.json', 'run.lock'], names
+    assert names == ['checkpoint.pt', 'checkpoint_epoch0005.pt', 'checkpoint_epoch0006.pt', 'history.json'], names   # the lock went with the run
 
 
 # Runs and checkpoints: each way a run could be lost or silently wrong, reproduced at a tiny size.
