@@ -259,9 +259,9 @@ def test_written_files_take_the_users_umask(trained, tmp_path, umask):
 
 # 11. A checkpoint never runs code.
 class Payload:
-    "Unpickling this object creates a folder."
+    "Unpickling this object creates a file."
     def __init__(self, marker): self.marker = marker
-    def __reduce__(self): return (os.mkdir, (str(self.marker),))
+    def __reduce__(self): return (Path.touch, (self.marker,))
 
 
 def test_a_crafted_checkpoint_is_refused_by_every_loading_path_and_never_runs(trained, tmp_path):
@@ -293,6 +293,8 @@ def test_a_crafted_checkpoint_is_refused_by_every_loading_path_and_never_runs(tr
                 load()
     assert sum('refused: it holds Python objects' in str(w.message) for w in seen) == 6
     assert not marker.exists() and not (tmp_path / 'b.pt').exists()
+    torch.load(evil, weights_only=False)                                       # the payload is real: unpickled, it runs
+    assert marker.exists()
 
 
 def test_the_kits_own_checkpoints_load_with_weights_only(trained):
