@@ -11,7 +11,7 @@ TORCH  ?= torch==2.14.1 torchvision==0.29.1
 FAISS  ?= faiss-cpu
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test test-slow export docs readme student
+.PHONY: install demo test test-slow lab export docs readme student
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
@@ -32,10 +32,17 @@ test: install
 	git diff --exit-code --stat -- deepcluster_nb || (echo "deepcluster_nb/ differs from the notebooks: run nbdev-export and commit" && exit 1)
 	test -z "$$(git status --porcelain -- deepcluster_nb)" || (git status --short -- deepcluster_nb; echo "untracked exports: commit them" && exit 1)
 	$(BIN)/python docs/make_readme.py --check
+	$(BIN)/python docs/lesson_shape.py
 	$(BIN)/nbdev-test --n-workers 2 --timing
 	rm -rf _site/html
 	$(SPHINX)
 	$(BIN)/python -m pytest -n 2 -q
+
+# JupyterLab on nbs/ with the kit's environment: the notebooks' kernel (python3) is this .venv's Python, also when
+# another python3 kernel is installed for the user (JUPYTER_PREFER_ENV_PATH puts .venv's kernels first).
+lab: install
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (deepcluster_nb)" >/dev/null
+	JUPYTER_PREFER_ENV_PATH=1 $(BIN)/jupyter lab --notebook-dir=nbs $(LAB_ARGS)
 
 test-slow: install
 	$(BIN)/python -m pytest -q -m slow

@@ -25,11 +25,10 @@ import torch
 from decode_bench import photos
 
 from deepcluster_nb.core import get_device
-from deepcluster_nb.data import image_folder
+from deepcluster_nb.data import LoaderView, image_folder
 from deepcluster_nb.fast import CachedViews, JpegImages, build_view_cache
 from deepcluster_nb.features import compute_features
 from deepcluster_nb.models import get_model
-from deepcluster_nb.train import LoaderView
 from deepcluster_nb.views import clustering_transform, training_transform
 
 

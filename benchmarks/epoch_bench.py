@@ -16,11 +16,12 @@ import time
 import torch
 from torch.nn import functional as F
 
+from deepcluster_nb.config import DeepClusterConfig
 from deepcluster_nb.core import get_device
 from deepcluster_nb.data import shapes_dataset
 from deepcluster_nb.fast import DeviceImages
 from deepcluster_nb.models import get_model
-from deepcluster_nb.train import DeepCluster, DeepClusterConfig, body_optimizer, fresh_top_layer, train_epoch
+from deepcluster_nb.train import DeepCluster, body_optimizer, fresh_top_layer, train_epoch
 
 STAGES = ('features', 'pca', 'kmeans', 'train')
 

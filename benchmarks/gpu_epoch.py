@@ -32,6 +32,7 @@ import torch
 from decode_bench import photos
 from PIL import Image
 
+from deepcluster_nb.config import DeepClusterConfig
 from deepcluster_nb.core import get_device, set_seed
 from deepcluster_nb.data import ImageArrayDataset
 from deepcluster_nb.fast import DeviceImages
@@ -40,7 +41,7 @@ from deepcluster_nb.kmeans import faiss_gpus, run_kmeans
 from deepcluster_nb.models import get_model
 from deepcluster_nb.pca import WhitenedPCA
 from deepcluster_nb.sampler import UniformClusterSampler
-from deepcluster_nb.train import DeepClusterConfig, body_optimizer, fresh_top_layer, train_epoch
+from deepcluster_nb.train import body_optimizer, fresh_top_layer, train_epoch
 
 IMAGENET = 1_281_167
 

@@ -31,7 +31,7 @@ def child(n, budget):
 
     from deepcluster_nb.data import ImageArrayDataset
     from deepcluster_nb.fast import DeviceImages
-    from deepcluster_nb.train import features_pca
+    from deepcluster_nb.pca import features_pca
 
     class StandIn(nn.Module):
         "FC2 with 4096 outputs on flattened 8×8 images, shaped as the kit's networks are (classifier ending in ReLU, top_layer)."

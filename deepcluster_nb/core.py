@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 # %% auto #0
 __all__ = ['in_test', 'as_list', 'get_device', 'check_features', 'set_seed', 'rng_state', 'set_rng_state', 'Timer', 'clock',
            'Progress', 'DiskFullError', 'atomic_write', 'atomic_save', 'atomic_write_json', 'check_output',
-           'load_checkpoint', 'upgrade_checkpoint', 'take_lock', 'RunDir']
+           'load_checkpoint', 'checkpoint_weights', 'upgrade_checkpoint', 'take_lock', 'RunDir']
 
 # %% ../nbs/00_core.ipynb #d5a4b3db
 def in_test() -> bool:
@@ -247,6 +247,10 @@ def load_checkpoint(path: str | Path, map_location=None) -> dict:
             f"them could run code ({found[0][:120]}). A checkpoint you wrote with an older version of this "
             "kit: convert it once with `upgrade_checkpoint`; a file from elsewhere: do not load it"
         ) from None
+
+def checkpoint_weights(ck: dict) -> dict:
+    "The network weights in a checkpoint (`model`, or the official `state_dict`) without `module.` prefixes."
+    return {k.replace('module.', ''): v for k, v in ck.get('model', ck.get('state_dict', ck)).items()}
 
 def upgrade_checkpoint(path: str | Path) -> Path:
     "Rewrite a checkpoint of an older version of this kit (NumPy arrays inside) for `load_checkpoint`."

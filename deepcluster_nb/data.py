@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image, ImageFile, ImageOps
-from torch.utils.data import Dataset
+from torch.utils.data import DataLoader, Dataset, Sampler, default_collate
 from torchvision.datasets import CIFAR10, ImageFolder
 
 from .shapes import SHAPES, make_shapes
@@ -23,7 +23,8 @@ from .shapes import SHAPES, make_shapes
 __all__ = ['DIGITS_VAL_SHARE', 'IMG_EXTENSIONS', 'CIFAR10_TRAIN', 'VAL_SEED_OFFSET', 'DATASETS', 'ImageArrayDataset',
            'shapes_dataset', 'digits_dataset', 'check_image_folder', 'UnreadableImage', 'load_rgb', 'image_folder',
            'CIFAR10Files', 'cifar10', 'save_image_folder', 'save_cifar_pickles', 'ImageFiles', 'decode_at_least',
-           'image_list', 'same_images', 'get_dataset', 'LabelledSubset', 'per_class_indices', 'PseudoLabelDataset']
+           'image_list', 'same_images', 'get_dataset', 'LabelledSubset', 'per_class_indices', 'PseudoLabelDataset',
+           'pass_batches', 'LoaderView', 'images_read']
 
 # %% ../nbs/01c_data.ipynb #842675dc
 class ImageArrayDataset(Dataset):
@@ -405,3 +406,70 @@ class PseudoLabelDataset(Dataset):
         img, y = self.dataset[i]
         if self.transform is not None: img = self.transform(img)
         return img, (y if self.labels is None else int(self.labels[i]))
+
+# %% ../nbs/01c_data.ipynb #d889fe4f
+def pass_batches(n: int, batch_size: int, indices=None, rank: int = 0, world: int = 1):
+    "A pass over `indices` (None: all `n`, in order) in batches: (size, this rank's places, its images)."
+    order = np.arange(n) if indices is None else np.asarray(indices, dtype=np.int64)
+    for s in range(0, len(order), batch_size):
+        places = np.arange(s, min(s + batch_size, len(order)))[rank::world]   # this rank's share of the batch
+        yield min(batch_size, len(order) - s), places, order[places]
+
+class _Passes(Sampler):
+    "The batches of the next pass, lists of (image index, pass seed, place in the pass)."
+    def __init__(self): self.batches = []
+    def __iter__(self): return iter(self.batches)
+    def __len__(self): return len(self.batches)
+
+class _Seeded(Dataset):
+    "Image `i` under `transform`, its random draws seeded by (pass seed, place), with its index as the label."
+    def __init__(self, dataset, transform):
+        self.dataset, self.transform = dataset, transform
+        self.skip = getattr(dataset, 'on_error', 'raise') == 'skip'   # files that go bad during the run
+    def __len__(self): return len(self.dataset)
+    def __getitem__(self, item):
+        i, seed, place = item
+        try: image = self.dataset[i][0]
+        except UnreadableImage as e:
+            if not self.skip: raise
+            return None, i, str(e)
+        with torch.random.fork_rng(devices=[]):
+            draw = np.random.SeedSequence([seed, place]).generate_state(1)[0]
+            torch.default_generator.manual_seed(int(draw))
+            return self.transform(image), i
+
+def _collate(items):
+    "The images that were read, batched with their indices; and (index, why) of those that were not."
+    read = [it for it in items if it[0] is not None]
+    x, idx = default_collate(read) if read else (torch.empty(0), torch.empty(0, dtype=torch.long))
+    return x, idx, [(it[1], it[2]) for it in items if it[0] is None]
+
+class _Pass:
+    "A pass of a `LoaderView`: its batches; an image that cannot be read is left out, noted in `unreadable`."
+    def __init__(self, view): self.view = view
+    def __len__(self): return len(self.view.passes)
+    def __iter__(self):
+        for x, idx, lost in self.view.loader:
+            self.view.unreadable.update(lost)
+            if len(idx): yield x, idx
+
+# %% ../nbs/01c_data.ipynb #5c88eaaa
+class LoaderView:
+    "A data set under `transform`, in batches of (images, image indices) from workers kept across passes."
+    def __init__(self, dataset, transform, workers: int = 0, pin_memory: bool = False):
+        self.n, self.passes, self.unreadable = len(dataset), _Passes(), {}   # index: why, found this pass
+        self.loader = DataLoader(_Seeded(dataset, transform), batch_sampler=self.passes, num_workers=workers,
+                                 collate_fn=_collate, pin_memory=pin_memory, persistent_workers=workers > 0)
+    def __len__(self): return self.n
+    def batches(self, batch_size: int, indices=None, rank: int = 0, world: int = 1, seed: int = 0):
+        "One pass over `indices` (default: all, in order); with `world` > 1, this rank's share of each batch."
+        self.passes.batches = [[(int(i), seed, int(p)) for p, i in zip(places, idx)]
+                               for _, places, idx in pass_batches(self.n, batch_size, indices, rank, world)
+                               if len(idx)]
+        return _Pass(self)
+
+def images_read(view) -> np.ndarray:
+    "Which images the passes of `view` could read: a `LoaderView` notes those it could not (NaN rows)."
+    read = np.ones(len(view), bool)
+    read[list(getattr(view, 'unreadable', {}))] = False
+    return read

@@ -22,7 +22,8 @@ from .fast import DeviceImages
 from .features import compute_features
 from .kmeans import run_kmeans
 from .pca import WhitenedPCA, l2_normalize, moments
-from .train import DeepCluster, DeepClusterConfig, format_log
+from .config import DeepClusterConfig
+from .train import DeepCluster, format_log
 
 # %% auto #0
 __all__ = ['init_distributed', 'gather_rows', 'DistributedDeepCluster', 'parse_args', 'main']
@@ -118,9 +119,9 @@ class DistributedDeepCluster(DeepCluster):
             self.model, device_ids=[self.device.index] if self.device.type == 'cuda' else None
         )
 
-    def train(self, assignments, timer: Timer) -> float:
+    def train_on_clusters(self, assignments, timer: Timer) -> float:
         "One epoch on this process's share of each batch; returns the loss averaged over the processes."
-        loss = torch.tensor(super().train(assignments, timer), device=self.device)
+        loss = torch.tensor(super().train_on_clusters(assignments, timer), device=self.device)
         dist.all_reduce(loss)
         return loss.item() / self.world
 

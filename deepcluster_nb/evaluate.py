@@ -22,20 +22,22 @@ from torch import nn
 from torch.utils.data import DataLoader
 from torchvision.transforms import v2
 
-from .core import RunDir, atomic_save, get_device, load_checkpoint
+from .core import Progress, RunDir, atomic_save, checkpoint_weights, get_device, load_checkpoint
 from .data import PseudoLabelDataset, per_class_indices
 from .views import IMAGENET_MEAN, IMAGENET_STD, clustering_transform, show_images
-from .features import compute_features, feature_extractor
+from .features import compute_features
 from .kmeans import clustering_scores, run_kmeans
 from .models import CONV_LAYERS, DeepClusterNet, get_model
-from .train import DeepCluster, DeepClusterConfig, features_pca
+from .config import DeepClusterConfig
+from .pca import features_pca
+from .train import DeepCluster
 
 # %% auto #0
 __all__ = ['OFFICIAL_POOLS', 'BACKBONE_SETTINGS', 'conv_output', 'pool_to', 'evaluating', 'probe_features', 'linear_probe',
            'linear_probes', 'check_probe_settings', 'probe_pool', 'paper_probe_views', 'paper_probe', 'knn_accuracy',
-           'kmeans_scores', 'fc2_knn_accuracy', 'plot_history', 'plot_cluster_sizes', 'show_clusters', 'conv1_filters',
-           'show_filters', 'top_activating', 'load_official_checkpoint', 'export_backbone', 'load_backbone',
-           'learning_curve', 'feature_scores', 'compare_with_random_init']
+           'kmeans_scores', 'fc2_knn_accuracy', 'plot_history', 'plot_cluster_sizes', 'show_rows', 'show_clusters',
+           'conv1_filters', 'show_filters', 'top_activating', 'load_official_checkpoint', 'export_backbone',
+           'load_backbone', 'learning_curve', 'feature_scores', 'compare_with_random_init']
 
 # %% ../nbs/09_eval.ipynb #17cbe095
 def conv_output(model: DeepClusterNet, x: torch.Tensor, layer: int) -> torch.Tensor:
@@ -243,20 +245,19 @@ def plot_cluster_sizes(assignments, k: int | None = None):
     )
     return fig
 
+def show_rows(dataset, rows, n: int, titles=None):
+    "An image grid of `dataset`, a row per list of image indices in `rows` (`n` columns), titled on the left."
+    images = [dataset[int(r[j])][0] if j < len(r) else None for r in rows for j in range(n)]
+    names = None if titles is None else [t if j == 0 else '' for t in titles for j in range(n)]
+    return show_images(images, titles=names, ncols=n, size=1.0)
+
 def show_clusters(dataset, assignments, n_clusters: int = 8, per_cluster: int = 8, seed: int = 0):
     "An image grid: one row per cluster (the largest ones), `per_cluster` random members each."
-    rng = np.random.default_rng(seed)
-    a = np.asarray(assignments)
-    largest = np.argsort(-np.bincount(a))[:n_clusters]
-    rows = [
-        rng.choice(np.flatnonzero(a == c), min(per_cluster, (a == c).sum()), replace=False) for c in largest
-    ]
-    images = [
-        None if i is None else dataset[int(i)][0]
-        for r in rows
-        for i in [*r, *[None] * (per_cluster - len(r))]
-    ]
-    return show_images(images, ncols=per_cluster, size=1.0)
+    rng, a = np.random.default_rng(seed), np.asarray(assignments)
+    largest = np.argsort(-np.bincount(a[a >= 0]))[:n_clusters]
+    rows = [rng.choice(np.flatnonzero(a == c), min(per_cluster, (a == c).sum()), replace=False)
+            for c in largest]
+    return show_rows(dataset, rows, per_cluster)
 
 # %% ../nbs/09_eval.ipynb #21f53e20
 @torch.no_grad()
@@ -295,7 +296,7 @@ def load_official_checkpoint(path, arch: str | None = None, # None: the checkpoi
                             ) -> DeepClusterNet:
     "A model with the weights of a checkpoint released with the official DeepCluster code."
     ck = load_checkpoint(path, map_location)
-    sd = {k.replace('module.', ''): v for k, v in ck.get('state_dict', ck).items()}
+    sd = checkpoint_weights(ck)
     arch = arch or ck.get('arch')
     if arch is None: raise ValueError(f"{path}: no 'arch' in the checkpoint; pass arch='alexnet' or 'vgg16'")
     if 'top_layer.weight' not in sd:
@@ -343,10 +344,8 @@ def learning_curve(run: DeepCluster, n_runs: int = 5) -> dict:
     "Train `run`; NMI vs labels of k-means on its features (its k and PCA) before and after; epoch logs."
     cfg, ds = run.cfg, run.dataset
 
-    def nmi():
-        return kmeans_scores(run.model, ds, cfg.k, cfg.input_size, cfg.pca_dim, n_runs=n_runs, crop=False)[
-            'nmi'
-        ]
+    nmi = lambda: kmeans_scores(run.model, ds, cfg.k, cfg.input_size, cfg.pca_dim, n_runs=n_runs,
+                                crop=False)['nmi']
     before = nmi()
     run.fit()
     return dict(nmi_before=before, nmi_after=nmi(), nmi_epochs=[h['nmi_labels'] for h in run.history],
@@ -367,20 +366,22 @@ def feature_scores(
     t = clustering_transform(input_size, crop=False)                 # the whole image
     (xt, yt), (xv, yv) = (probe_features(model, PseudoLabelDataset(d, t), layer) for d in (train_ds, val_ds))
     few, n_classes = per_class_indices(yt, n_per_class, seed), len(np.unique(yt))
+    nmi = kmeans_scores(model, train_ds, n_classes, input_size, pca_dim, seed, n_runs=5, crop=False)['nmi']
     return {
-        f'NMI k-means k={n_classes}': kmeans_scores(
-            model, train_ds, n_classes, input_size, pca_dim, seed, n_runs=5, crop=False
-        )['nmi'],
+        f'NMI k-means k={n_classes}': nmi,
         f'probe conv{layer}, {n_per_class} labels/class': linear_probe(xt[few], yt[few], xv, yv),
         f'probe conv{layer}, all labels': linear_probe(xt, yt, xv, yv),
     }
 
 # %% ../nbs/09_eval.ipynb #b60afc23
-def compare_with_random_init(train_ds, val_ds, cfg: DeepClusterConfig, **kw) -> dict:
+def compare_with_random_init(train_ds, val_ds, cfg: DeepClusterConfig,
+                             progress: bool | str = 'epochs', # a line per epoch and network scored
+                             **kw) -> dict:
     "Train DeepCluster: its learning curve, `feature_scores` (`kw`) at random init and after, and the run."
-    run = DeepCluster(train_ds, cfg, progress=False)
+    run = DeepCluster(train_ds, cfg, progress=progress)
     random_net = copy.deepcopy(run.model)
-    curve = learning_curve(run)
-    scores = {name: feature_scores(m, train_ds, val_ds, cfg.input_size, pca_dim=cfg.pca_dim, **kw)
-              for name, m in (('random init', random_net), ('DeepCluster', run.model))}
+    curve, scores, steps = learning_curve(run), {}, Progress(2, bar=False)
+    for name, m in (('random init', random_net), ('DeepCluster', run.model)):
+        scores[name] = feature_scores(m, train_ds, val_ds, cfg.input_size, pca_dim=cfg.pca_dim, **kw)
+        if progress: steps(f'{name} scored: ' + ', '.join(f'{k} {v:.3f}' for k, v in scores[name].items()))
     return {**curve, **scores, 'run': run}

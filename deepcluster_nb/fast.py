@@ -22,8 +22,7 @@ from torchvision.ops import roi_align
 from torchvision.transforms import v2
 
 from .core import Progress, atomic_write_json, get_device
-from .data import PseudoLabelDataset
-from .train import LoaderView
+from .data import LoaderView, PseudoLabelDataset, pass_batches
 from .views import (IMAGENET_MEAN, IMAGENET_STD, check_augment, clustering_transform, crop_scale,
                                   shift_pixels, training_transform)
 
@@ -130,30 +129,16 @@ class _HeldView:
 class _DeviceView(_HeldView):
     def batches(self, batch_size: int, indices=None, rank: int = 0, world: int = 1, seed: int = 0):
         "One pass over `indices` (default: all, in order); with `world` > 1, this rank's share of each batch."
-        order = torch.as_tensor(
-            np.arange(len(self)) if indices is None else np.asarray(indices), dtype=torch.long
-        )
         g = torch.Generator().manual_seed(seed)
         h, w = self.images.shape[-2:]
-        for s in range(0, len(order), batch_size):
-            idx = order[s:s + batch_size]
-            if self.train:
-                u = torch.rand(len(idx), 5, generator=g)[
-                    rank::world
-                ]  # the whole batch's draws, this rank's rows
-                idx = idx[rank::world]
-                yield (
-                    training_view(
-                        self.images[idx.to(self.images.device)],
-                        view_boxes(u[:, :4], h, w, self.size, self.augment),
-                        (u[:, 4] < 0.5) & self.flip,
-                        self.size,
-                    ),
-                    idx,
-                )
-            else:
-                idx = idx[rank::world]
-                yield clustering_view(self.images[idx.to(self.images.device)], self.size, self.crop), idx
+        for size, _, idx in pass_batches(len(self), batch_size, indices, rank, world):
+            x, idx = self.images[torch.from_numpy(idx).to(self.images.device)], torch.from_numpy(idx)
+            if not self.train:
+                yield clustering_view(x, self.size, self.crop), idx
+                continue
+            u = torch.rand(size, 5, generator=g)[rank::world]   # the whole batch's draws, this rank's rows
+            boxes = view_boxes(u[:, :4], h, w, self.size, self.augment)
+            yield training_view(x, boxes, (u[:, 4] < 0.5) & self.flip, self.size), idx
 
 # %% ../nbs/10_fast_data.ipynb #6d494a22
 class _Files(Dataset):
@@ -188,29 +173,20 @@ class JpegImages:
 class _JpegView(_HeldView):
     def batches(self, batch_size: int, indices=None, rank: int = 0, world: int = 1, seed: int = 0):
         "One pass over `indices` (default: all, in order); with `world` > 1, this rank's share of each batch."
-        order = np.arange(len(self)) if indices is None else np.asarray(indices)
-        files = DataLoader(
-            _Files(self.images.paths),
-            batch_size=batch_size // world,
-            sampler=order[rank::world].tolist(),
-            num_workers=self.images.workers,
-            collate_fn=_as_lists,
-        )
+        passes = [b for b in pass_batches(len(self), batch_size, indices, rank, world) if len(b[2])]
+        files = DataLoader(_Files(self.images.paths), batch_sampler=[idx.tolist() for _, _, idx in passes],
+                           num_workers=self.images.workers, collate_fn=_as_lists)
         g = torch.Generator().manual_seed(seed)
-        for s, (data, idx) in zip(range(0, len(order), batch_size), files):
+        for (size, _, _), (data, idx) in zip(passes, files):
             imgs = self.images.decode(data)
-            if self.train:
-                u = torch.rand(len(order[s:s + batch_size]), 5, generator=g)[rank::world]
-                views = [
-                    training_view(
-                        im[None],
-                        view_boxes(u[j : j + 1, :4], im.shape[1], im.shape[2], self.size, self.augment),
-                        (u[j : j + 1, 4] < 0.5) & self.flip,
-                        self.size,
-                    )
-                    for j, im in enumerate(imgs)
-                ]
-            else: views = [clustering_view(im[None], self.size, self.crop) for im in imgs]
+            if not self.train:
+                yield torch.cat([clustering_view(im[None], self.size, self.crop) for im in imgs]), idx
+                continue
+            u = torch.rand(size, 5, generator=g)[rank::world]
+            boxes = [view_boxes(u[j:j + 1, :4], im.shape[1], im.shape[2], self.size, self.augment)
+                     for j, im in enumerate(imgs)]
+            flips = (u[:, 4:] < 0.5) & self.flip
+            views = [training_view(im[None], b, f, self.size) for im, b, f in zip(imgs, boxes, flips)]
             yield torch.cat(views), idx
 
 # %% ../nbs/10_fast_data.ipynb #1a252341
@@ -338,8 +314,6 @@ def views(self: CachedViews, size: int, augment: str = 'paper', flip: bool = Tru
 class _CacheView(_HeldView):
     def batches(self, batch_size: int, indices=None, rank: int = 0, world: int = 1, seed: int = 0):
         "One pass over `indices` (default: all, in order); with `world` > 1, this rank's share of each batch."
-        order = np.arange(len(self)) if indices is None else np.asarray(indices)
-        starts = range(0, len(order), batch_size)
-        rows = lambda s: order[s:s + batch_size][rank::world]
-        for s, x in zip(starts, _ahead(lambda s: torch.from_numpy(self.images.pixels[rows(s)]), starts)):
-            yield normalize(x.to(self.images.device).float()), torch.from_numpy(rows(s))
+        rows = [idx for _, _, idx in pass_batches(len(self), batch_size, indices, rank, world)]
+        for idx, x in zip(rows, _ahead(lambda idx: torch.from_numpy(self.images.pixels[idx]), rows)):
+            yield normalize(x.to(self.images.device).float()), torch.from_numpy(idx)

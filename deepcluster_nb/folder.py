@@ -17,11 +17,13 @@ import pandas as pd
 from fastcore.basics import patch
 
 from .core import atomic_write, atomic_write_json, check_output, load_checkpoint
-from .data import ImageFiles, decode_at_least
-from .evaluate import export_backbone, load_backbone
+from .data import ImageFiles, LoaderView, decode_at_least, images_read
+from .evaluate import export_backbone, load_backbone, show_rows
 from .features import compute_features
-from .pca import WhitenedPCA, l2_normalize
-from .train import DIGITS, SMALL, DeepCluster, DeepClusterConfig, LoaderView, cluster_rows_read, images_read
+from .kmeans import cluster_rows_read
+from .pca import WhitenedPCA, whitened_features
+from .config import DIGITS, SMALL, DeepClusterConfig
+from .train import DeepCluster
 from .views import clustering_transform, show_images, view_min_side
 
 # %% auto #0
@@ -75,24 +77,22 @@ class Groups:
 # %% ../nbs/13_your_images.ipynb #5a077f09
 def group_images(model, dataset: ImageFiles, k: int, size: int = 32,
                  crop: bool = True, # the clustering view's centre crop (False: the whole image, as `DIGITS`)
-                 pca_dim: int = 256, seed: int = 0, batch_size: int = 64, device=None) -> Groups:
+                 pca_dim: int = 256, seed: int = 0, batch_size: int = 64, device=None,
+                 memory_budget: float = 4 * 2**30, # bytes for the features, else the PCA streams
+                 fit_size: int | None = None) -> Groups:
     "Cluster `dataset`'s images with `model` as an epoch of DeepCluster does, once, and describe the groups."
     view = LoaderView(dataset, clustering_transform(size, crop=crop))   # an image gone bad: group -1
-    feats = compute_features(model, view, batch_size=batch_size, device=device, progress=False)
-    read = images_read(view)
-    pca = WhitenedPCA(pca_dim).fit(feats[read])
-    x = l2_normalize(pca.transform(feats))
-    km = cluster_rows_read(x, k, read, seed=seed)
+    x, pca = whitened_features(model, view, pca_dim, 'torch', memory_budget, fit_size, seed,
+                               batch_size=batch_size, device=device, progress=False)
+    km = cluster_rows_read(x, k, images_read(view), seed=seed)
     return Groups(list(dataset.paths), x, pca, km.assignments, km.centroids)
 
 # %% ../nbs/13_your_images.ipynb #542b02a6
 def show_groups(groups: Groups, dataset, which, # group ids, one row each
                 n: int = 8): # images per row, nearest the centre first
     "An image grid: one row per group of `which`, its `n` images nearest the centre."
-    rows = [groups.members(g)[:n] for g in which]
-    images = [dataset[int(r[j])][0] if j < len(r) else None for r in rows for j in range(n)]
-    titles = [f'group {g} ({groups.sizes[g]})' if j == 0 else '' for g in which for j in range(n)]
-    return show_images(images, titles=titles, ncols=n, size=1.0)
+    titles = [f'group {g} ({groups.sizes[g]})' for g in which]
+    return show_rows(dataset, [groups.members(g)[:n] for g in which], n, titles)
 
 # %% ../nbs/13_your_images.ipynb #0b3e29fd
 def past_assignments(run_dir: str | Path) -> dict[int, np.ndarray]:
@@ -141,15 +141,20 @@ class GroupBrowser:
                 + (f"; size by epoch {past}" if past else ''))
 
 # %% ../nbs/13_your_images.ipynb #7f65834a
-def _draw(b: GroupBrowser):
+@patch
+def picture(self: GroupBrowser):
+    "The current page as a still figure, captioned: what the widget shows, for where widgets cannot run."
     import matplotlib.pyplot as plt
-    fig = show_images([b.dataset[int(i)][0] for i in b.shown()], ncols=min(8, b.per_page), size=1.2)
-    plt.show(fig)
+    fig = show_images([self.dataset[int(i)][0] for i in self.shown()], ncols=min(8, self.per_page), size=1.2)
+    fig.suptitle(self.caption(), fontsize=8)
+    plt.close(fig)                      # shown where it is displayed, not again at the end of the cell
+    return fig
 
 @patch
 def widget(self: GroupBrowser):
-    "The browser as ipywidgets for JupyterLab (a static `show_groups` picture stands in elsewhere)."
+    "The browser as ipywidgets for JupyterLab (display `picture()` beside it for where widgets cannot run)."
     import ipywidgets as w
+    from IPython.display import display
     order = np.argsort(-self.groups.sizes)
     sizes = self.groups.sizes
     options = [(f'group {g} ({sizes[g]})', int(g)) for g in order if sizes[g]]
@@ -163,7 +168,7 @@ def widget(self: GroupBrowser):
         near.children = [w.Button(description=f'→ group {n}') for n in neighbours]
         for btn, n in zip(near.children, neighbours): btn.on_click(lambda _, n=n: setattr(pick, 'value', n))
         out.clear_output(wait=True)
-        with out: _draw(self)
+        with out: display(self.picture())
 
     pick.observe(lambda ch: (self.go(ch['new']), refresh()), names='value')
     prev.on_click(lambda _: (self.prev(), refresh()))
@@ -196,7 +201,7 @@ def _train(a):
     run = DeepCluster(data, cfg, run_dir=a.run_dir, remap=a.remap)
     run.fit()
     groups = group_images(run.model, data, cfg.k, cfg.input_size, cfg.center_crop, cfg.pca_dim, cfg.seed,
-                          cfg.batch_size, run.device)
+                          cfg.batch_size, run.device, cfg.memory_budget)
     groups.save(a.run_dir)
     sizes = groups.sizes
     summary = dict(folder=str(a.folder), images=len(data), skipped=len(data.skipped), k=cfg.k,

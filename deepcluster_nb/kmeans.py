@@ -18,7 +18,7 @@ from .core import check_features, get_device
 
 # %% auto #0
 __all__ = ['KMeansResult', 'nearest_centroid', 'split_empty_clusters', 'kmeans_torch', 'faiss_gpus', 'kmeans_faiss',
-           'kmeans_backend', 'run_kmeans', 'cluster_accuracy', 'clustering_scores']
+           'kmeans_backend', 'run_kmeans', 'cluster_accuracy', 'clustering_scores', 'cluster_rows_read']
 
 # %% ../nbs/06_kmeans.ipynb #16f72c2f
 @dataclass
@@ -165,3 +165,13 @@ def clustering_scores(assignments, labels) -> dict:
         ari=float(adjusted_rand_score(labels, assignments)),
         acc=cluster_accuracy(assignments, labels),
     )
+
+# %% ../nbs/06_kmeans.ipynb #975d920e
+def cluster_rows_read(x: np.ndarray, k: int, read: np.ndarray, **kw) -> KMeansResult:
+    "`run_kmeans` on the rows `read` of `x` (`images_read`); the images not read get cluster -1."
+    if read.all(): return run_kmeans(x, k, **kw)
+    km = run_kmeans(x[read], k, **kw)
+    full = np.full(len(x), -1, np.int64)
+    full[read] = km.assignments
+    km.assignments = full
+    return km

@@ -14,10 +14,12 @@ import numpy as np
 import torch
 from fastcore.basics import patch
 
-from .core import check_features
+from .core import Timer, check_features
+from .data import images_read
+from .features import compute_features
 
 # %% auto #0
-__all__ = ['WhitenedPCA', 'moments', 'l2_normalize', 'preprocess_features']
+__all__ = ['WhitenedPCA', 'moments', 'l2_normalize', 'preprocess_features', 'whitened_features', 'features_pca']
 
 # %% ../nbs/05_pca.ipynb #adac52f5
 class WhitenedPCA:
@@ -97,3 +99,51 @@ def l2_normalize(x):
 def preprocess_features(x, dim: int = 256, backend: str = 'faiss') -> np.ndarray:
     "The official preprocessing: PCA to `dim` with whitening, then L2-normalise each row."
     return l2_normalize(_numpy(WhitenedPCA(dim, backend).fit(x).transform(_numpy(x))))
+
+# %% ../nbs/05_pca.ipynb #5fde4eae
+def whitened_features(
+    model,
+    dataset,  # the network, and the data set under the clustering view (or a `View`)
+    dim: int = 256,
+    backend: str = 'faiss',
+    memory_budget: float = 4 * 2**30,  # bytes the full N×D float32 feature matrix may take
+    fit_size: int | None = None,  # streaming: images the PCA is fitted on (None: what fits, at most 256 k)
+    seed: int = 0,
+    timer: Timer | None = None,  # seconds to 'features' and 'pca' (streaming: 'features')
+    **kw,  # goes to `compute_features` (batch_size, num_workers, device, progress)
+) -> tuple[np.ndarray, WhitenedPCA]:
+    "Features of the whole data set PCA-whitened to `dim` and L2-normalised (NaN: unread), and the PCA."
+    timer = timer or Timer()
+    n, d = len(dataset), model.classifier[-2].out_features
+    if n * d * 4 <= memory_budget:
+        with timer('features'): f = compute_features(model, dataset, **kw)
+        with timer('pca'):
+            read = images_read(dataset)
+            pca = WhitenedPCA(dim, backend).fit(f[read])
+            return _on_rows(lambda rows: l2_normalize(_numpy(pca.transform(rows))), f, read), pca
+    fit_size = min(n, fit_size or min(256_000, int(memory_budget // (d * 4))))
+    sample = np.sort(np.random.default_rng(seed).choice(n, fit_size, replace=False))
+    rest = np.setdiff1d(np.arange(n), sample)
+    with timer('features'): f = compute_features(model, dataset, indices=sample, **kw)
+    with timer('pca'):
+        pca = WhitenedPCA(dim, backend).fit(f[images_read(dataset)[sample]])
+        x = l2_normalize(pca.transform(f))                  # the sample's rows: kept, not computed again
+    out = np.empty((n, x.shape[1]), np.float32)
+    out[sample] = x
+    del f
+    project = lambda b: l2_normalize(pca.transform(b))
+    with timer('features'):   # the rest, projected as it is computed: one forward pass per image in all
+        if len(rest): out[rest] = compute_features(model, dataset, indices=rest, project=project, **kw)
+    return out, pca
+
+def features_pca(model, dataset, dim: int = 256, **kw) -> np.ndarray:
+    "`whitened_features` without the PCA: the rows k-means clusters (steps 1-2 of an epoch)."
+    return whitened_features(model, dataset, dim, **kw)[0]
+
+def _on_rows(fn, x: np.ndarray, read: np.ndarray) -> np.ndarray:
+    "`fn` of the rows `read` of `x`; the others stay NaN."
+    if read.all(): return fn(x)
+    y = fn(x[read])
+    out = np.full((len(x), y.shape[1]), np.nan, np.float32)
+    out[read] = y
+    return out

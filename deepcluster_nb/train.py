@@ -6,8 +6,7 @@ Docs: https://deepcluster-nb.github.io/deepcluster_nb/train.html.md"""
 
 # %% ../nbs/08_train.ipynb #6ceef50a
 from __future__ import annotations
-import math, warnings
-from dataclasses import asdict, dataclass, fields
+import warnings
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -16,210 +15,21 @@ import torch
 from fastcore.basics import patch
 from sklearn.metrics import normalized_mutual_info_score
 from torch import nn
-from torch.utils.data import DataLoader, Dataset, Sampler, default_collate
 from tqdm.auto import tqdm
 
-from .core import (Progress, RunDir, Timer, atomic_write_json, get_device, load_checkpoint, rng_state,
-                   set_rng_state, set_seed)
-from .data import UnreadableImage, image_list, same_images
-from .features import View, compute_features
-from .kmeans import KMeansResult, clustering_scores, kmeans_backend, run_kmeans
-from .models import ARCHS, INITS, get_model, init_weights
-from .pca import WhitenedPCA, l2_normalize, preprocess_features
+from .core import Progress, Timer, atomic_write_json, get_device, set_seed
+from .data import LoaderView, images_read
+from .features import View
+from .config import DeepClusterConfig
+from .kmeans import clustering_scores, cluster_rows_read
+from .models import get_model, init_weights
+from .pca import features_pca
+from .resume import Resumable
 from .sampler import UniformClusterSampler
-from .views import check_augment, clustering_transform, training_transform
+from .views import clustering_transform, training_transform
 
 # %% auto #0
-__all__ = ['STOP_SCORES', 'SMALL', 'SHAPES_NET', 'DIGITS', 'DeepClusterConfig', 'small_config', 'features_pca', 'images_read',
-           'cluster_rows_read', 'fresh_top_layer', 'body_optimizer', 'train_epoch', 'LoaderView', 'ViewSource',
-           'format_log', 'DeepCluster']
-
-# %% ../nbs/08_train.ipynb #e0610386
-_TYPES = {
-    'str': (str,),
-    'bool': (bool,),
-    'int': (int,),
-    'float': (int, float),
-    'str | None': (str, type(None)),
-    'int | None': (int, type(None)),
-    'bool | None': (bool, type(None)),
-}
-
-def _plain(v, ok):
-    "NumPy scalars as Python numbers, and a whole float where only an int will do (1e4 from YAML) as an int."
-    if isinstance(v, np.generic): v = v.item()
-    return int(v) if isinstance(v, float) and v.is_integer() and int in ok and float not in ok else v
-
-def _positive(v, c, n): return math.isfinite(v) and v > 0
-
-STOP_SCORES = ('nmi_prev', 'nmi_labels')   # early stopping watches stability (no labels) or NMI vs labels
-
-_LIMITS = {  # setting: (test(value, config, n), what it must be)
-    'input_size': (
-        lambda v, c, n: v >= (32 if c.arch == 'vgg16' else 16),
-        "at least 16 px (32 for vgg16): each pool halves the maps",
-    ),
-    'width': (_positive, 'a positive channel multiplier (1 = the paper)'),
-    'hidden': (lambda v, c, n: v >= 1, 'a positive classifier width (4096 = the paper)'),
-    'k': (
-        lambda v, c, n: 2 <= v <= n,
-        'an integer from 2 to the number of images ({n}); the paper uses 10,000 for ImageNet',
-    ),
-    'pca_dim': (
-        lambda v, c, n: v >= 1,
-        'at least 1 (the paper: 256; above hidden, the PCA keeps hidden, with a warning)',
-    ),
-    'kmeans_iters': (lambda v, c, n: v >= 1, 'at least 1 (the paper: 20)'),
-    'pca_backend': (lambda v, c, n: v in ('torch', 'faiss'), "'torch' or 'faiss'"),
-    'epochs': (lambda v, c, n: v >= 1, 'a positive integer'),
-    'batch_size': (lambda v, c, n: 1 <= v <= n, 'from 1 to the number of images ({n})'),
-    'lr': (_positive, 'a positive number'),
-    'momentum': (lambda v, c, n: math.isfinite(v) and 0 <= v < 1, 'from 0 to below 1 (the paper: 0.9)'),
-    'weight_decay': (lambda v, c, n: math.isfinite(v) and v >= 0, 'a number ≥ 0 (the paper: 1e-5)'),
-    'workers': (lambda v, c, n: v >= 0, 'a number of worker processes ≥ 0'),
-    'memory_budget': (_positive, 'a positive number of bytes'),
-    'reassign': (_positive, 'a positive number of epochs (the official default: 1)'),
-    'patience': (lambda v, c, n: v is None or v >= 1, 'None (no early stopping) or at least 1 clustering'),
-    'min_delta': (lambda v, c, n: math.isfinite(v) and v >= 0, 'a number ≥ 0'),
-    'stop_on': (lambda v, c, n: v in STOP_SCORES, f'one of {STOP_SCORES}'),
-    'seed': (lambda v, c, n: 0 <= v < 2**32, 'from 0 to 2**32 - 1 (what NumPy seeds with)'),
-    'keep_checkpoints': (lambda v, c, n: v >= 1, 'at least 1 (checkpoint.pt is the newest of them)'),
-    'warn_largest_share': (lambda v, c, n: 0 < v <= 1, 'a share above 0, at most 1'),
-    'warn_empty_share': (lambda v, c, n: 0 <= v <= 1, 'a share from 0 to 1'),
-}
-
-# %% ../nbs/08_train.ipynb #6953fd45
-@dataclass
-class DeepClusterConfig:
-    "Settings of a DeepCluster run; the defaults are the paper's ImageNet ones."
-    arch: str = 'alexnet'          # 'alexnet' or 'vgg16'
-    sobel: bool = True             # grey + Sobel front
-    input_size: int = 224          # crop side; below 64 selects the small-input AlexNet
-    width: float = 1.0             # conv channel multiplier (1 = paper)
-    hidden: int = 4096             # classifier width (4096 = paper)
-    pool: int | None = None        # AlexNet's max-pool: None, the paper's 3×3; 2 halves 32-px maps (12)
-    init: str = 'paper'            # 'paper' (N(0, 0.01) linear layers) or 'torch' (width-independent)
-    augment: str = 'paper'         # training view: 'paper' (random resized crop), 'shifts' (±size/16), 'none'
-    flip: bool = True              # random horizontal flip when training: off for digits, letters, scans
-    center_crop: bool = True       # clustering view: size·256/224, centre crop (paper); or whole image
-    k: int = 10_000                # clusters
-    pca_dim: int = 256             # PCA dimensions before k-means
-    kmeans_iters: int = 20
-    kmeans_backend: str = 'auto'   # 'auto', 'faiss-cpu', 'faiss-gpu', 'torch'
-    pca_backend: str = 'torch'     # 'torch' (3.5x faster to fit on CPU, runs on GPU) or 'faiss' (official)
-    epochs: int = 500
-    batch_size: int = 256
-    lr: float = 0.05
-    momentum: float = 0.9
-    weight_decay: float = 1e-5
-    workers: int = 4               # DataLoader worker processes
-    device: str | None = None      # None: CUDA, then MPS, then CPU
-    seed: int = 31
-    memory_budget: float = 4 * 2**30  # bytes the N×hidden feature matrix may take before PCA streams
-    deterministic: bool = False    # deterministic kernels: bit-exact reruns on GPU too, but slower
-    keep_checkpoints: int = 3      # per-epoch checkpoints kept besides checkpoint.pt
-    warn_largest_share: float = 0.5  # warn when one cluster holds more than this share of the images
-    warn_empty_share: float = 0.5    # warn when more than this share of the k clusters is empty
-    reassign: float = 1.0          # epochs of training per clustering (the official --reassign; 0.5, 2, ...)
-    patience: int | None = None    # early stopping: clusterings without a better `stop_on` (None: never stop)
-    min_delta: float = 0.0         # the least rise of `stop_on` that counts as better
-    stop_on: str = 'nmi_prev'      # 'nmi_prev' (NMI with the last clustering) or 'nmi_labels' (needs labels)
-    init_from: str | None = None   # start from another run's weights (checkpoint or run dir), not its top
-    amp: bool | None = None        # mixed precision: None on CUDA (as here), False fp32 (the official code)
-
-# %% ../nbs/08_train.ipynb #c0244b80
-@patch
-def check(self: DeepClusterConfig, n: int) -> DeepClusterConfig:
-    "Raise a clear error for settings that cannot work on `n` images (before any work); returns self."
-    for f in fields(self):
-        v, ok = _plain(getattr(self, f.name), _TYPES[f.type]), _TYPES[f.type]
-        if not isinstance(v, ok) or (isinstance(v, bool) and bool not in ok):
-            raise TypeError(
-                f"{f.name}={v!r} is a {type(v).__name__}; it must be {f.type} "
-                "(a papermill -p value of the wrong type?)"
-            )
-        setattr(self, f.name, v)
-    if self.arch not in ARCHS:
-        raise ValueError(f"unknown arch {self.arch!r}; choose one of {sorted(ARCHS)}")
-    if self.pool not in (None, 2, 3):
-        raise ValueError(f"pool={self.pool!r}: AlexNet pools 3×3 (the paper) or 2×2; or None")
-    if self.init not in INITS: raise ValueError(f"init={self.init!r}; choose one of {INITS}")
-    check_augment(self.augment)
-    kmeans_backend(self.kmeans_backend)
-    for name, (ok, must) in _LIMITS.items():
-        if not ok(getattr(self, name), self, n):
-            raise ValueError(f"{name}={getattr(self, name)!r} must be {must.format(n=n, cfg=self)}")
-    get_device(self.device)
-    if self.init_from is not None and not Path(self.init_from).expanduser().exists():
-        raise FileNotFoundError(f"init_from={self.init_from!r}: no such checkpoint or run directory")
-    return self
-
-# %% ../nbs/08_train.ipynb #29a9f528
-SMALL = dict(arch='alexnet', input_size=32, width=0.5, hidden=512, k=50, pca_dim=128, batch_size=64,
-             workers=0)
-SHAPES_NET = dict(width=0.25, hidden=1024)                                       # the shapes lessons, tests
-DIGITS = dict(augment='shifts', flip=False, pool=2, init='torch', center_crop=False)  # digits (notebook 12)
-
-def small_config(**kw) -> DeepClusterConfig:
-    "The course's preset for 32-px data sets on a CPU (`SMALL`), with `kw` overriding any setting."
-    return DeepClusterConfig(**{**SMALL, **kw})
-
-# %% ../nbs/08_train.ipynb #967158e3
-def features_pca(
-    model,
-    dataset,  # the network, and the data set under the clustering view (or a `View`)
-    dim: int = 256,
-    backend: str = 'faiss',
-    memory_budget: float = 4 * 2**30,  # bytes the full N×D float32 feature matrix may take
-    fit_size: int | None = None,  # streaming: images the PCA is fitted on (None: what fits, at most 256 k)
-    seed: int = 0,
-    timer: Timer | None = None,  # seconds to 'features' and 'pca' (streaming: 'features')
-    **kw,  # goes to `compute_features` (batch_size, num_workers, device, progress)
-) -> np.ndarray:
-    "Features of the whole data set, PCA-whitened to `dim`, L2-normalised, in `memory_budget` (NaN: unread)."
-    timer = timer or Timer()
-    n, d = len(dataset), model.classifier[-2].out_features
-    if n * d * 4 <= memory_budget:
-        with timer('features'): f = compute_features(model, dataset, **kw)
-        with timer('pca'):
-            return _on_rows(lambda rows: preprocess_features(rows, dim, backend), f, images_read(dataset))
-    fit_size = min(n, fit_size or min(256_000, int(memory_budget // (d * 4))))
-    sample = np.sort(np.random.default_rng(seed).choice(n, fit_size, replace=False))
-    rest = np.setdiff1d(np.arange(n), sample)
-    with timer('features'): f = compute_features(model, dataset, indices=sample, **kw)
-    with timer('pca'):
-        pca = WhitenedPCA(dim, backend).fit(f[images_read(dataset)[sample]])
-        x = l2_normalize(pca.transform(f))                  # the sample's rows: kept, not computed again
-    out = np.empty((n, x.shape[1]), np.float32)
-    out[sample] = x
-    del f
-    project = lambda b: l2_normalize(pca.transform(b))
-    with timer('features'):   # the rest, projected as it is computed: one forward pass per image in all
-        if len(rest): out[rest] = compute_features(model, dataset, indices=rest, project=project, **kw)
-    return out
-
-def images_read(view) -> np.ndarray:
-    "Which images the passes of `view` could read: a `LoaderView` notes those it could not (NaN rows)."
-    read = np.ones(len(view), bool)
-    read[list(getattr(view, 'unreadable', {}))] = False
-    return read
-
-def _on_rows(fn, x: np.ndarray, read: np.ndarray) -> np.ndarray:
-    "`fn` of the rows `read` of `x`; the others stay NaN."
-    if read.all(): return fn(x)
-    y = fn(x[read])
-    out = np.full((len(x), y.shape[1]), np.nan, np.float32)
-    out[read] = y
-    return out
-
-def cluster_rows_read(x: np.ndarray, k: int, read: np.ndarray, **kw) -> KMeansResult:
-    "`run_kmeans` on the rows `read` of `x` (`images_read`); the images not read get cluster -1."
-    if read.all(): return run_kmeans(x, k, **kw)
-    km = run_kmeans(x[read], k, **kw)
-    full = np.full(len(x), -1, np.int64)
-    full[read] = km.assignments
-    km.assignments = full
-    return km
+__all__ = ['fresh_top_layer', 'body_optimizer', 'mixed_precision', 'train_epoch', 'ViewSource', 'DeepCluster', 'format_log']
 
 # %% ../nbs/08_train.ipynb #a1186ab6
 def fresh_top_layer(model: nn.Module, k: int) -> nn.Linear:
@@ -236,6 +46,13 @@ def body_optimizer(model: nn.Module, cfg: DeepClusterConfig) -> torch.optim.SGD:
     body = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith('top_layer.')]
     return torch.optim.SGD(body, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
 
+# %% ../nbs/08_train.ipynb #7ba74215
+def mixed_precision(device: torch.device, amp: bool | None = None) -> tuple[bool, torch.dtype, object]:
+    "Autocast on CUDA unless `amp` is False: bfloat16 where the card has it, else float16 with loss scaling."
+    cuda = device.type == 'cuda' and amp is not False
+    dtype = torch.bfloat16 if cuda and torch.cuda.is_bf16_supported() else torch.float16
+    return cuda, dtype, torch.amp.GradScaler('cuda', enabled=cuda and dtype == torch.float16)
+
 # %% ../nbs/08_train.ipynb #74524151
 def train_epoch(
     model: nn.Module,
@@ -250,93 +67,31 @@ def train_epoch(
 ) -> float:
     "One epoch of cross-entropy on pseudo-labels; returns the mean loss."
     device = next(model.parameters()).device
-    cuda = device.type == 'cuda' and amp is not False
-    dtype = torch.bfloat16 if cuda and torch.cuda.is_bf16_supported() else torch.float16
-    scaler = torch.amp.GradScaler('cuda', enabled=cuda and dtype == torch.float16)
+    cuda, dtype, scaler = mixed_precision(device, amp)
     model.train()
     total, n = torch.zeros((), device=device), 0
     for i, (x, y) in enumerate(tqdm(batches, desc=f'train {epoch}', disable=not progress, leave=False)):
         if labels is not None: y = labels[y]
-        x, y = (
-            x.to(device, non_blocking=True, memory_format=torch.channels_last),
-            y.to(device, non_blocking=True),
-        )
+        x = x.to(device, non_blocking=True, memory_format=torch.channels_last)
         with torch.autocast(device.type, dtype=dtype, enabled=cuda):
-            loss = nn.functional.cross_entropy(model(x), y)
+            loss = nn.functional.cross_entropy(model(x), y.to(device, non_blocking=True))
         optimizer.zero_grad(set_to_none=True)
         top_optimizer.zero_grad(set_to_none=True)
         scaler.scale(loss).backward()
         scaler.step(optimizer)
         scaler.step(top_optimizer)
         scaler.update()
-        total += loss.detach() * len(y)
-        n += len(y)
+        total, n = total + loss.detach() * len(y), n + len(y)
         if (i + 1) % check_every == 0: _check_finite(total, epoch, i, optimizer)
     _check_finite(total, epoch, i, optimizer)
     return total.item() / n
 
+# %% ../nbs/08_train.ipynb #500b7b18
 def _check_finite(total, epoch, i, optimizer):
     if not torch.isfinite(total):
         raise FloatingPointError(
             f"the loss became {total.item()} at epoch {epoch} by batch {i}: training diverged; lower lr "
-            f"(now {optimizer.param_groups[0]['lr']}) and resume from the last checkpoint"
-        )
-
-# %% ../nbs/08_train.ipynb #2edd6b41
-class _Passes(Sampler):
-    "The batches of the next pass, lists of (image index, pass seed, place in the pass)."
-    def __init__(self): self.batches = []
-    def __iter__(self): return iter(self.batches)
-    def __len__(self): return len(self.batches)
-
-class _Seeded(Dataset):
-    "Image `i` under `transform`, its random draws seeded by (pass seed, place), with its index as the label."
-    def __init__(self, dataset, transform):
-        self.dataset, self.transform = dataset, transform
-        self.skip = getattr(dataset, 'on_error', 'raise') == 'skip'   # files that go bad during the run
-    def __len__(self): return len(self.dataset)
-    def __getitem__(self, item):
-        i, seed, place = item
-        try: image = self.dataset[i][0]
-        except UnreadableImage as e:
-            if not self.skip: raise
-            return None, i, str(e)
-        with torch.random.fork_rng(devices=[]):
-            draw = np.random.SeedSequence([seed, place]).generate_state(1)[0]
-            torch.default_generator.manual_seed(int(draw))
-            return self.transform(image), i
-
-def _collate(items):
-    "The images that were read, batched with their indices; and (index, why) of those that were not."
-    read = [it for it in items if it[0] is not None]
-    x, idx = default_collate(read) if read else (torch.empty(0), torch.empty(0, dtype=torch.long))
-    return x, idx, [(it[1], it[2]) for it in items if it[0] is None]
-
-class _Pass:
-    "A pass of a `LoaderView`: its batches; an image that cannot be read is left out, noted in `unreadable`."
-    def __init__(self, view): self.view = view
-    def __len__(self): return len(self.view.passes)
-    def __iter__(self):
-        for x, idx, lost in self.view.loader:
-            self.view.unreadable.update(lost)
-            if len(idx): yield x, idx
-
-# %% ../nbs/08_train.ipynb #33e5839e
-class LoaderView:
-    "A data set under `transform`, in batches of (images, image indices) from workers kept across passes."
-    def __init__(self, dataset, transform, workers: int = 0, pin_memory: bool = False):
-        self.n, self.passes, self.unreadable = len(dataset), _Passes(), {}   # index: why, found this pass
-        self.loader = DataLoader(_Seeded(dataset, transform), batch_sampler=self.passes, num_workers=workers,
-                                 collate_fn=_collate, pin_memory=pin_memory, persistent_workers=workers > 0)
-    def __len__(self): return self.n
-    def batches(self, batch_size: int, indices=None, rank: int = 0, world: int = 1, seed: int = 0):
-        "One pass over `indices` (default: all, in order); with `world` > 1, this rank's share of each batch."
-        order = np.arange(self.n) if indices is None else np.asarray(indices)
-        places = np.arange(len(order))
-        split = ((order[s:s + batch_size][rank::world], places[s:s + batch_size][rank::world])
-                 for s in range(0, len(order), batch_size))
-        self.passes.batches = [[(int(i), seed, int(p)) for i, p in zip(*b)] for b in split if len(b[0])]
-        return _Pass(self)
+            f"(now {optimizer.param_groups[0]['lr']}) and resume from the last checkpoint")
 
 # %% ../nbs/08_train.ipynb #e25227f1
 @runtime_checkable
@@ -344,15 +99,8 @@ class ViewSource(Protocol):
     "A data set that makes its own clustering and training views (e.g. `DeviceImages`, notebook 10)."
     def views(self, size: int, augment: str, flip: bool, crop: bool) -> tuple[View, View]: ...
 
-def _json_ready(d): return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in d.items()}
-
-def format_log(log: dict) -> str:
-    "One epoch's log entry as one line: `epoch=3 sse=1234 nmi_prev=0.61 ...` (lists left out)."
-    return ' '.join(f'{k}={v:.4g}' if isinstance(v, float) else f'{k}={v}' for k, v in log.items()
-                    if not isinstance(v, list))
-
 # %% ../nbs/08_train.ipynb #101b7e44
-class DeepCluster:
+class DeepCluster(Resumable):
     "A DeepCluster run on `dataset` (PIL images or a `ViewSource`): network, optimiser, assignments, history."
     rank, world = 0, 1   # this process's place among the processes of the run (notebook 11)
 
@@ -364,7 +112,7 @@ class DeepCluster:
         labels=None,  # true labels, only to score the clusters (None: the data set's `targets`, if any)
         resume: bool = True,  # continue the run found in run_dir (False: refuse to touch it)
         overwrite: bool = False,  # delete the run found in run_dir and start afresh
-        progress: bool = True,
+        progress: bool | str = True,  # a line per epoch and a bar per pass; 'epochs': the lines only
         remap: bool = False,  # resume on files that changed: images matched by path, new ones unassigned
     ):
         self.dataset, self.cfg, self.progress = dataset, cfg.check(len(dataset)), progress
@@ -390,46 +138,13 @@ def _score_labels(labels):
     warnings.warn("the labels have a single class: scores against them mean nothing and are left out; "
                   "put the images in one folder per class to get them")
 
-# %% ../nbs/08_train.ipynb #bce7e20a
-@patch
-def open_run_dir(self: DeepCluster, run_dir, resume: bool, overwrite: bool) -> RunDir:
-    "Open `run_dir`; continue, clear or refuse the run it holds."
-    store = RunDir(run_dir, self.cfg.keep_checkpoints)
-    self.images = image_list(self.dataset)
-    if store.saved():
-        if overwrite: store.clear()
-        elif resume: self.restore(*store.load_newest(self.device))
-        else:
-            raise FileExistsError(
-                f"{store.path} already holds a run ({store.saved()[0].name}); pass resume=True to "
-                "continue it, overwrite=True to start it afresh, or choose another run_dir"
-            )
-    return store
-
-# %% ../nbs/08_train.ipynb #e4ad6433
-@patch
-def load_initial_weights(self: DeepCluster, path) -> None:
-    "Load every layer but the top one from a checkpoint file or run directory (this kit's, or official)."
-    path = Path(path).expanduser()
-    ck, path = RunDir(path, writer=False).load_newest(self.device) if path.is_dir() else (
-        load_checkpoint(path, self.device), path)
-    state = ck.get('model', ck.get('state_dict', ck))
-    body = {k.replace('module.', ''): v for k, v in state.items() if not k.startswith('top_layer.')}
-    mine = {k: v for k, v in self.model.state_dict().items() if not k.startswith('top_layer.')}
-    wrong = [f"{k} {tuple(body[k].shape)} vs {tuple(v.shape)}" for k, v in mine.items()
-             if k in body and body[k].shape != v.shape]
-    if wrong or set(body) != set(mine):
-        missing = sorted(set(mine) - set(body))[:3]
-        raise ValueError(f"{path}: another network ({(wrong or missing)[0]}...); build this run with the "
-                         "settings of the run it comes from (arch, width, hidden, input_size, sobel, pool)")
-    self.model.load_state_dict(body, strict=False)
-
 # %% ../nbs/08_train.ipynb #3604e81b
 @patch(as_prop=True)
 def feature_batch_size(self: DeepCluster) -> int:
     "Twice the training batch on a GPU (no gradients to keep); on a CPU the training size (cache)."
     return self.cfg.batch_size * (2 if self.device.type == 'cuda' else 1)
 
+# %% ../nbs/08_train.ipynb #84b9445b
 @patch
 def views(self: DeepCluster) -> tuple[View, View]:
     "The clustering and the training view of the data, made on first use."
@@ -438,14 +153,9 @@ def views(self: DeepCluster) -> tuple[View, View]:
         if isinstance(self.dataset, ViewSource):
             self._views = self.dataset.views(cfg.input_size, cfg.augment, cfg.flip, cfg.center_crop)
         else:
-            self._views = (
-                LoaderView(
-                    self.dataset, clustering_transform(cfg.input_size, cfg.center_crop), cfg.workers, pin
-                ),
-                LoaderView(
-                    self.dataset, training_transform(cfg.input_size, cfg.augment, cfg.flip), cfg.workers, pin
-                ),
-            )
+            views = (clustering_transform(cfg.input_size, cfg.center_crop),
+                     training_transform(cfg.input_size, cfg.augment, cfg.flip))
+            self._views = tuple(LoaderView(self.dataset, t, cfg.workers, pin) for t in views)
     return self._views
 
 # %% ../nbs/08_train.ipynb #827e7a52
@@ -455,7 +165,7 @@ def cluster(self: DeepCluster, timer: Timer | None = None):
     cfg, timer = self.cfg, timer or Timer(self.device)
     x = features_pca(self.model, self.views()[0], dim=cfg.pca_dim, backend=cfg.pca_backend,
                      memory_budget=cfg.memory_budget, seed=cfg.seed + self.epoch, timer=timer,
-                     batch_size=self.feature_batch_size, progress=self.progress, amp=cfg.amp)
+                     batch_size=self.feature_batch_size, progress=self.progress is True, amp=cfg.amp)
     with timer('kmeans'):
         return cluster_rows_read(x, cfg.k, images_read(self.views()[0]), niter=cfg.kmeans_iters,
                                  backend=cfg.kmeans_backend, device=self.device)
@@ -467,22 +177,39 @@ def epoch_order(self: DeepCluster, assignments) -> np.ndarray:
     size = max(1, int(self.cfg.reassign * len(assignments)))
     return UniformClusterSampler(assignments, seed=self.cfg.seed + self.epoch, size=size).indices
 
+# %% ../nbs/08_train.ipynb #b9f4156b
 @patch
 def training_model(self: DeepCluster) -> nn.Module: return self.model
 
+# %% ../nbs/08_train.ipynb #09054f47
 @patch
-def train(self: DeepCluster, assignments, timer: Timer) -> float:
+def train_on_clusters(self: DeepCluster, assignments, timer: Timer) -> float:
     "Steps 4-5: a fresh top layer, then one epoch of SGD on the pseudo-labels in `epoch_order`."
     cfg, seed = self.cfg, self.cfg.seed + self.epoch
     top = fresh_top_layer(self.model, cfg.k)
     top_optimizer = torch.optim.SGD(top.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    batches = self.views()[1].batches(
-        cfg.batch_size, self.epoch_order(assignments), self.rank, self.world, seed
-    )
+    order = self.epoch_order(assignments)
+    batches = self.views()[1].batches(cfg.batch_size, order, self.rank, self.world, seed)
     with timer('train'):
         labels = torch.as_tensor(assignments, dtype=torch.long)
         return train_epoch(self.training_model(), batches, self.optimizer, top_optimizer, labels, self.epoch,
-                           self.progress, amp=cfg.amp)
+                           self.progress is True, amp=cfg.amp)
+
+# %% ../nbs/08_train.ipynb #9858a83a
+def _json_ready(d): return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in d.items()}
+
+@patch
+def scores(self: DeepCluster, km) -> dict:
+    "How a clustering looks: NMI with the last one (images clustered both times) and, with labels, vs them."
+    out = {}
+    if self.assignments is not None:
+        both = (self.assignments >= 0) & (km.assignments >= 0)
+        out['nmi_prev'] = float(normalized_mutual_info_score(self.assignments[both], km.assignments[both]))
+    if self.labels is not None:
+        read = km.assignments >= 0
+        scores = clustering_scores(km.assignments[read], self.labels[read])
+        out.update({f'{k}_labels': v for k, v in scores.items()})
+    return out
 
 # %% ../nbs/08_train.ipynb #1eb4844b
 @patch
@@ -492,18 +219,11 @@ def step(self: DeepCluster) -> dict:
     for v in self.views(): getattr(v, 'unreadable', {}).clear()
     km = self.cluster(timer)
     self.check_degenerate(km)
-    # epochs of training so far (a history from before `reassign` counts one per epoch)
-    trained = self.history[-1].get('epochs_trained', self.epoch) if self.history else 0.0
+    trained = self.history[-1].get('epochs_trained', self.epoch) if self.history else 0.0  # older: 1/epoch
     log = dict(epoch=self.epoch, epochs_trained=trained + self.cfg.reassign, sse=km.sse[-1],
-               kmeans_iters=len(km.sse), n_empty=km.n_empty, n_tiny=km.n_tiny, largest_share=km.largest_share)
-    if self.assignments is not None:
-        both = (self.assignments >= 0) & (km.assignments >= 0)      # images clustered both times
-        log['nmi_prev'] = float(normalized_mutual_info_score(self.assignments[both], km.assignments[both]))
-    if self.labels is not None:
-        read = km.assignments >= 0
-        scores = clustering_scores(km.assignments[read], self.labels[read])
-        log.update({f'{k}_labels': v for k, v in scores.items()})
-    log['loss'] = self.train(km.assignments, timer)
+               kmeans_iters=len(km.sse), n_empty=km.n_empty, n_tiny=km.n_tiny, largest_share=km.largest_share,
+               **self.scores(km))
+    log['loss'] = self.train_on_clusters(km.assignments, timer)
     log.update(self.unreadable())
     self.check_finite()
     log.update({f't_{k}': v for k, v in timer.times.items()})
@@ -518,11 +238,8 @@ def check_finite(self: DeepCluster) -> None:
     "Stop, before anything is recorded or saved, when a weight or an optimiser state is NaN or inf."
     states = {f'optimizer.{i}.{k}': v for i, st in self.optimizer.state.items() for k, v in st.items()}
     tensors = {**self.model.state_dict(), **states}
-    bad = [
-        n
-        for n, t in tensors.items()
-        if torch.is_tensor(t) and t.is_floating_point() and not torch.isfinite(t).all()
-    ]
+    bad = [n for n, t in tensors.items()
+           if torch.is_tensor(t) and t.is_floating_point() and not torch.isfinite(t).all()]
     if bad:
         raise FloatingPointError(
             f"epoch {self.epoch}: {len(bad)} weight or optimiser tensors became NaN or inf "
@@ -530,6 +247,7 @@ def check_finite(self: DeepCluster) -> None:
             "the last checkpoint, kept as it was"
         )
 
+# %% ../nbs/08_train.ipynb #e55601f1
 @patch
 def unreadable(self: DeepCluster) -> dict:
     "Images this epoch could not read (left out of it, the run goes on), for its log: the count and why."
@@ -541,6 +259,7 @@ def unreadable(self: DeepCluster) -> dict:
                   "with remap=True (--remap)")
     return dict(unreadable=len(lost), unreadable_files=why[:20])
 
+# %% ../nbs/08_train.ipynb #68fc75b5
 @patch
 def check_degenerate(self: DeepCluster, km) -> None:
     "Warn when the clustering degenerates: one cluster holding most images, or most clusters empty."
@@ -551,6 +270,12 @@ def check_degenerate(self: DeepCluster, km) -> None:
             f"of the images and {km.n_empty} of {cfg.k} clusters are empty; try a smaller k "
             f"(now {cfg.k}) or a lower lr"
         )
+
+# %% ../nbs/08_train.ipynb #8a01ac82
+def format_log(log: dict) -> str:
+    "One epoch's log entry as one line: `epoch=3 sse=1234 nmi_prev=0.61 ...` (lists left out)."
+    return ' '.join(f'{k}={v:.4g}' if isinstance(v, float) else f'{k}={v}' for k, v in log.items()
+                    if not isinstance(v, list))
 
 # %% ../nbs/08_train.ipynb #692a493f
 @patch
@@ -565,10 +290,15 @@ def fit(self: DeepCluster, epochs: int | None = None) -> list[dict]:
             log = self.step()
             if self.progress: progress(format_log(log))
             self.check_early_stop()
-    finally:
-        self._views = None              # the DataLoader workers exit; the next step starts new ones
-        if self.store is not None: self.store.release()    # the lock goes with the run
+    finally: self.close()
     return self.history
+
+# %% ../nbs/08_train.ipynb #b0bfc26b
+@patch
+def close(self: DeepCluster) -> None:
+    "End the run's passes (the DataLoader workers exit; a next `fit` starts new ones) and give back its lock."
+    self._views = None
+    if self.store is not None: self.store.release()
 
 # %% ../nbs/08_train.ipynb #e73188eb
 @patch(as_prop=True)
@@ -582,6 +312,7 @@ def stopped(self: DeepCluster) -> str | None:
     return (f"early stop after epoch {self.epoch - 1}: {cfg.stop_on} has not risen {cfg.min_delta} above "
             f"its best ({best:.4f}) for {cfg.patience} clusterings")
 
+# %% ../nbs/08_train.ipynb #a4fbc40b
 @patch
 def check_early_stop(self: DeepCluster) -> None:
     "Record (stopped.json) and say why the run stops, when it does."
@@ -590,66 +321,3 @@ def check_early_stop(self: DeepCluster) -> None:
         self.store.check_lock()
         atomic_write_json(dict(epoch=self.epoch, reason=reason), self.store.path / 'stopped.json')
     if self.progress: print(reason)
-
-# %% ../nbs/08_train.ipynb #63f9fec8
-@patch
-def save(self: DeepCluster) -> Path:
-    "Write this epoch's checkpoint and history.json to the run directory (atomically; the last few kept)."
-    weights = self.model.state_dict()   # also `state_dict` + `arch`: the official layout (stored once)
-    assignments = None if self.assignments is None else torch.from_numpy(self.assignments)
-    state = dict(epoch=self.epoch, config=asdict(self.cfg), model=weights, arch=self.cfg.arch,
-                 state_dict=weights, optimizer=self.optimizer.state_dict(), assignments=assignments,
-                 history=self.history, rng=rng_state(), images=self.images)   # all `weights_only`-safe
-    return self.store.save(state, self.epoch, self.history)
-
-@patch
-def load(self: DeepCluster, path: str | Path) -> None:
-    "Continue from a checkpoint file of this kit (see `restore`)."
-    self.restore(load_checkpoint(path, self.device), path)
-
-# %% ../nbs/08_train.ipynb #04fccaed
-@patch
-def restore(self: DeepCluster, ck: dict, path) -> None:
-    "Continue from checkpoint `ck` (read from `path`), after checking its settings and data match."
-    for key in ('arch', 'sobel', 'input_size', 'width', 'hidden', 'pool', 'k'):
-        if ck['config'].get(key) != getattr(self.cfg, key):
-            raise ValueError(
-                f"{path} was made with {key}={ck['config'].get(key)!r}, this run has "
-                f"{key}={getattr(self.cfg, key)!r}; use the checkpoint's settings or another run_dir"
-            )
-    assignments = self.same_data(ck, path)
-    self.model.load_state_dict(ck['model'])
-    self.optimizer.load_state_dict(ck['optimizer'])
-    self.apply_settings(ck['config'])
-    self.epoch, self.assignments, self.history = ck['epoch'], assignments, ck['history']
-    set_rng_state(ck['rng'])
-
-@patch
-def same_data(self: DeepCluster, ck: dict, path) -> np.ndarray | None:
-    "The checkpoint's assignments, after checking it was made on these images (or, with `remap`, by path)."
-    a = None if ck['assignments'] is None else np.asarray(ck['assignments'])
-    then, now = ck.get('images'), self.images
-    differ = same_images(then, now) if then is not None and now is not None else None
-    n_then = len(self.dataset) if a is None else len(a)
-    if differ is None and n_then == len(self.dataset): return a
-    if not (self.remap and then is not None and now is not None):
-        where = f" ({then['root']} there, {now['root']} here: {differ})" if differ else ''
-        raise ValueError(f"{path} was made on {n_then} images, this data set has {len(self.dataset)}{where}; "
-                         "use the same images, pass remap=True (--remap) to go on with these matched by "
-                         "path, or another run_dir for a new run")
-    index = {p: i for i, p in enumerate(then['paths'].split('\0'))}
-    old = [index.get(p, -1) for p in now['paths'].split('\0')]
-    kept = sum(i >= 0 for i in old)
-    warnings.warn(f"{path}: resuming on changed files, matched by path: {kept} of {len(old)} images kept "
-                  f"their cluster, {len(old) - kept} new, {len(index) - kept} gone")
-    return None if a is None else np.array([a[i] if i >= 0 else -1 for i in old], dtype=np.int64)
-
-@patch
-def apply_settings(self: DeepCluster, saved: dict) -> None:
-    "A checkpoint's optimiser state brings back its lr, momentum and weight decay: use this run's, say so."
-    for key in ('lr', 'momentum', 'weight_decay'):
-        for g in self.optimizer.param_groups: g[key] = getattr(self.cfg, key)
-        if saved.get(key) != getattr(self.cfg, key):
-            warnings.warn(
-                f"resuming with {key}={getattr(self.cfg, key)} (the checkpoint's run had {saved.get(key)})"
-            )

@@ -39,6 +39,7 @@ nb_execution_raise_on_error = True
 nb_execution_timeout = 1800
 nb_execution_excludepatterns = ['12_*', '80_*', '81_*', '90_*']   # long runs: 12 (nbdev-test runs it small), the experiments (papermill)
 nb_merge_streams = True
+nb_ipywidgets_js = {}   # no widget scripts from a CDN: the site is offline; a still picture stands beside each widget
 LINKS = nbdocs.public_names(MODIDX)
 
 
@@ -56,6 +57,8 @@ def prepare_notebook(app, docname, source):
     "Turn a notebook into its page (nbdocs.docs_cell, link_names); give the home page (index.ipynb, the README) the sidebar."
     if Path(app.env.doc2path(docname)).suffix != '.ipynb': return
     nb = json.loads(source[0])
+    nb['cells'] = nb['cells'][:nbdocs.checks_start(nb['cells'])]    # the checks run in nbdev-test, not on the page
+    nbdocs.without_widgets(nb)
     for cell in nb['cells']:
         nbdocs.docs_cell(cell)
         if cell['cell_type'] == 'markdown': cell['source'] = nbdocs.link_names(''.join(cell['source']), LINKS)
@@ -89,6 +92,16 @@ def modidx_anchors(app, pagename, templatename, context, doctree):
         context['body'] = nbdocs.add_anchors(context['body'], pagename.split('/', 1)[1], MODIDX)
 
 
+def refuse_remote_assets(app, exception):
+    "Fail the build on a page that loads a script, style, image or frame from another host: the site must work offline."
+    if exception is not None or app.builder.format != 'html': return
+    found = [(p.relative_to(app.outdir), url) for p in sorted(Path(app.outdir).rglob('*.html'))
+             for url in nbdocs.remote_assets(p.read_text(errors='replace'))]
+    if found:
+        raise ExtensionError(f"{len(found)} assets from other hosts, e.g. {found[0][0]} loads {found[0][1]}; "
+                             "the site must work offline: serve the file from _static or leave it out")
+
+
 def redirects(app, exception):
     if exception is None and app.builder.format == 'html': nbdocs.write_redirects(Path(app.outdir), MODIDX)
 
@@ -100,3 +113,4 @@ def setup(app):
     app.connect('autodoc-process-docstring', param_tables)
     app.connect('html-page-context', modidx_anchors)
     app.connect('build-finished', redirects)
+    app.connect('build-finished', refuse_remote_assets)

@@ -2,7 +2,7 @@
 
 A lesson page shows the lesson: nbdev's `#|` directives are stripped, `#| hide` cells and test cells are not
 rendered (they still run under `make docs EXECUTE=force`), the top-level checks of a demonstration cell are left out,
-exercise solutions are folded with their outputs, backticked names of the library link to the API reference, and
+exercise solutions are folded with their outputs, the `## Checks` section at the end is left out (nbdev-test runs it), backticked names of the library link to the API reference, and
 each page offers its notebook for download. The API reference has one page per module, at the address nbdev's
 `_modidx.py` gives each name (`api/core.html#timer`), with signatures and the parameter comments as tables.
 """
@@ -69,6 +69,33 @@ def docs_cell(cell: dict) -> dict:
     if not shown and not cell.get('outputs'): add_tags(cell, 'remove-cell')
     if 'solution' in cell.get('metadata', {}).get('tags', []): add_tags(cell, 'hide-cell')
     return cell
+
+
+CHECKS = re.compile(r'\s*## Checks\b')
+
+
+def checks_start(cells: list) -> int:
+    "Where a lesson's `## Checks` section (its assertions, after the reading part) begins; len(cells) if none."
+    return next((i for i, c in enumerate(cells)
+                 if c['cell_type'] == 'markdown' and CHECKS.match(''.join(c['source']))), len(cells))
+
+
+REMOTE = re.compile(r'<(?:script|link|img|iframe)\b[^>]*?\b(?:src|href)="((?:https?:)?//[^"]+)"')
+WIDGET = 'application/vnd.jupyter.widget-view+json'
+
+
+def remote_assets(html: str) -> list[str]:
+    "The scripts, styles, images and frames a page loads from another host (an offline site has none)."
+    return REMOTE.findall(html)
+
+
+def without_widgets(nb: dict) -> dict:
+    "The notebook without widget outputs and widget state: the still picture saved beside each widget stands in."
+    nb.get('metadata', {}).pop('widgets', None)
+    for cell in nb['cells']:
+        if cell['cell_type'] == 'code':
+            cell['outputs'] = [o for o in cell.get('outputs', []) if WIDGET not in o.get('data', {})]
+    return nb
 
 
 FENCE = re.compile(r'^(```|~~~)')

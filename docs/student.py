@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Student copies of the notebooks: each cell tagged `solution` is replaced by an empty cell to fill in, its
-outputs dropped. The solutions stay in nbs/, where nbdev-test runs and checks them; the docs site shows
-them folded.
+outputs dropped, and the `## Checks` section at the end is folded (JupyterLab shows it collapsed). The solutions
+stay in nbs/, where nbdev-test runs and checks them; the docs site shows them folded.
 
     python docs/student.py --out student   # make student
 """
@@ -9,6 +9,8 @@ import argparse
 import json
 import re
 from pathlib import Path
+
+import nbdocs
 
 ROOT = Path(__file__).resolve().parents[1]
 PLACEHOLDER = '# Your solution here.\n'
@@ -19,6 +21,8 @@ STUDENT = 'Write your solution in the empty cell under each exercise.'
 def student_copy(nb: dict) -> tuple[dict, int]:
     "The notebook with its solution cells emptied, and how many there were."
     n = 0
+    for cell in nb['cells'][nbdocs.checks_start(nb['cells']):]:      # the checks: folded, out of the way
+        cell.setdefault('metadata', {})['jupyter'] = {'source_hidden': True, 'outputs_hidden': True}
     for cell in nb['cells']:
         if cell['cell_type'] == 'markdown':
             cell['source'] = TEACHER.sub(STUDENT, ''.join(cell['source']))

@@ -12,13 +12,14 @@ import torch
 from PIL import Image
 from sklearn.metrics import normalized_mutual_info_score as nmi
 
+from deepcluster_nb.config import small_config
 from deepcluster_nb.data import image_folder, shapes_dataset
 from deepcluster_nb.fast import CachedViews, DeviceImages, JpegImages, build_view_cache
 from deepcluster_nb.features import compute_features
 from deepcluster_nb.kmeans import run_kmeans
 from deepcluster_nb.models import get_model
 from deepcluster_nb.pca import WhitenedPCA
-from deepcluster_nb.train import DeepCluster, small_config
+from deepcluster_nb.train import DeepCluster
 from deepcluster_nb.views import clustering_transform
 
 DEVICE = torch.device(os.environ.get('DC_TEST_DEVICE', 'cpu'))

@@ -37,6 +37,11 @@ def test_student_copies_hide_every_solution(tmp_path):
         assert sum(''.join(c['source']) == '# Your solution here.\n' for c in copy) == len(solutions)
         assert not any('Solutions follow' in ''.join(c['source']) for c in copy), src.name   # the teacher's sentence
     assert 'Write your solution in the empty cell' in (tmp_path / '01a_views.ipynb').read_text()
+    cells = json.loads((tmp_path / '08_train.ipynb').read_text())['cells']   # the checks: folded, at the end
+    start = nbdocs.checks_start(cells)
+    assert 0 < start < len(cells)
+    assert all(c['metadata']['jupyter'] == {'source_hidden': True, 'outputs_hidden': True} for c in cells[start:])
+    assert not any('jupyter' in c['metadata'] for c in cells[:start])
 
 
 def notebook(*cells):
@@ -76,6 +81,23 @@ def test_docs_build_fails_on_saved_error(tmp_path):
            'outputs': [{'output_type': 'error', 'ename': 'ZeroDivisionError', 'evalue': 'division by zero', 'traceback': []}]}
     r = build(tmp_path / 'src', tmp_path, ('index.ipynb', [md('# Home'), err]))
     assert r.returncode != 0 and 'saved with an error (ZeroDivisionError' in r.stderr
+
+
+def test_docs_build_fails_on_a_page_that_loads_from_another_host(tmp_path):
+    r = build(tmp_path / 'src', tmp_path, ('index.ipynb', [md('# Home\n\n<script src="https://example.org/x.js"></script>')]))
+    assert r.returncode != 0 and 'index.html loads https://example.org/x.js' in r.stderr, r.stderr[-2000:]
+    widget = {'cell_type': 'code', 'execution_count': 1, 'metadata': {}, 'source': 'ui', 'outputs': [
+        {'output_type': 'display_data', 'metadata': {}, 'data': {'text/plain': 'VBox(...)', nbdocs.WIDGET: {
+            'model_id': 'abc', 'version_major': 2, 'version_minor': 0}}}]}
+    page = notebook(md('# Home'), widget)
+    page['metadata']['widgets'] = {'application/vnd.jupyter.widget-state+json': {'state': {}, 'version_major': 2, 'version_minor': 0}}
+    (tmp_path / 'w').mkdir()
+    (tmp_path / 'w' / 'index.ipynb').write_text(json.dumps(page))
+    (tmp_path / 'w' / '01_x.ipynb').write_text(json.dumps(notebook(md('# Lesson'))))
+    ok = subprocess.run([str(Path(sys.executable).parent / 'sphinx-build'), '-W', '-q', '-b', 'html', '-c', str(ROOT / 'docs'),
+                         str(tmp_path / 'w'), str(tmp_path / 'wsite')], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr[-2000:]                   # a widget page builds offline, without its widget
+    assert 'VBox(' not in (tmp_path / 'wsite' / 'index.html').read_text()
 
 
 def test_docs_build_executes_and_fails_on_a_raising_cell(tmp_path):
@@ -152,6 +174,8 @@ def test_docs_site(tmp_path):
         folded = re.findall(r'<div class="cell tag_solution[^"]*">\s*<details.*?</details>', text, re.S)
         assert len(folded) == len(solutions), name
         assert sum('cell_output' in f for f in folded) == sum(bool(c.get('outputs')) for c in solutions), name
+        if nbdocs.checks_start(nb['cells']) < len(nb['cells']):   # a lesson's ## Checks: not on its page
+            assert 'id="checks"' not in text, f'{name} shows its checks'
     from deepcluster_nb._modidx import d
     root = d['settings']['doc_host'] + d['settings']['doc_baseurl'] + '/'
     for mod, syms in d['syms'].items():   # the API page lists every name of __all__, with a signature
@@ -169,3 +193,24 @@ def test_docs_site(tmp_path):
     index = page_text(site / 'index.html')
     for caption in ('1. The idea and the data', '7. Your own images', '8. Experiments', 'API reference'):
         assert caption in index, caption
+
+
+def test_make_lab_gives_every_notebook_the_kits_kernel(tmp_path):
+    "`make lab`'s python3 kernel is .venv's Python, even where the user has another python3 kernel installed."
+    plan = subprocess.run(['make', '-n', 'lab'], cwd=ROOT, capture_output=True, text=True).stdout.splitlines()
+    install = next(line for line in plan if 'ipykernel install' in line)
+    lab = next(line for line in plan if 'jupyter lab' in line)
+    assert '--notebook-dir=nbs' in lab and lab.startswith('JUPYTER_PREFER_ENV_PATH=1 .venv/bin/jupyter'), lab
+    theirs = tmp_path / 'kernels' / 'python3'
+    theirs.mkdir(parents=True)
+    (theirs / 'kernel.json').write_text(json.dumps({'argv': ['/usr/bin/python3', '-m', 'ipykernel_launcher', '-f',
+                                                             '{connection_file}'], 'display_name': 'theirs'}))
+    env = {**os.environ, 'JUPYTER_DATA_DIR': str(tmp_path)}     # the user's own kernels
+    subprocess.run(install, shell=True, cwd=ROOT, check=True, env=env)
+    def python3(**extra):
+        r = subprocess.run([str(ROOT / '.venv/bin/jupyter'), 'kernelspec', 'list', '--json'], capture_output=True,
+                           text=True, cwd=ROOT, env={**env, **extra}, check=True)
+        return Path(json.loads(r.stdout)['kernelspecs']['python3']['resource_dir'])
+    assert python3(JUPYTER_PREFER_ENV_PATH='0') == theirs       # a user's setting that plain `jupyter lab` obeys
+    spec = json.loads((python3(JUPYTER_PREFER_ENV_PATH='1') / 'kernel.json').read_text())   # what make lab sets
+    assert Path(spec['argv'][0]).resolve() == (ROOT / '.venv/bin/python').resolve(), spec

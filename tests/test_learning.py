@@ -13,9 +13,9 @@ longer run here is opt-in (`make test-slow`)."""
 import numpy as np
 import pytest
 
+from deepcluster_nb.config import DIGITS, SHAPES_NET, small_config
 from deepcluster_nb.data import digits_dataset, shapes_dataset
 from deepcluster_nb.evaluate import compare_with_random_init
-from deepcluster_nb.train import DIGITS, SHAPES_NET, small_config
 
 
 @pytest.mark.parametrize('seed', [0, 1, 2])

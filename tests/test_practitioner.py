@@ -15,11 +15,12 @@ import torch
 from PIL import Image, ImageOps
 
 from deepcluster_nb import folder
+from deepcluster_nb.config import DeepClusterConfig
 from deepcluster_nb.core import load_checkpoint
 from deepcluster_nb.data import ImageFiles, digits_dataset, get_dataset, load_rgb, shapes_dataset
 from deepcluster_nb.evaluate import export_backbone, load_backbone, load_official_checkpoint
 from deepcluster_nb.folder import main, past_assignments
-from deepcluster_nb.train import DeepCluster, DeepClusterConfig
+from deepcluster_nb.train import DeepCluster
 
 TINY = ['--k', '3', '--epochs', '1', '--width', '0.25', '--hidden', '32', '--pca-dim', '8', '--batch-size', '8', '--device', 'cpu']
 CFG = DeepClusterConfig(arch='alexnet', input_size=32, width=0.25, hidden=32, k=3, pca_dim=8, batch_size=8, workers=0,
@@ -164,13 +165,13 @@ def test_a_run_whose_lock_is_deleted_or_taken_stops_without_writing(tmp_path, mo
     run = DeepCluster(data, dataclasses.replace(CFG, epochs=2), tmp_path, progress=False)
     run.fit(1)
     assert not (tmp_path / 'run.lock').exists()                                # the lock goes with the finished run
-    train = DeepCluster.train
+    train = DeepCluster.train_on_clusters
 
     def meddle(self, *a):
         loss = train(self, *a)
         (tmp_path / 'run.lock').unlink()                                       # someone deletes it mid-epoch ...
         return loss
-    monkeypatch.setattr(DeepCluster, 'train', meddle)
+    monkeypatch.setattr(DeepCluster, 'train_on_clusters', meddle)
     with pytest.raises(RuntimeError, match='run.lock was deleted while this run held it'):
         run.fit(2)
     assert load_checkpoint(tmp_path / 'checkpoint.pt')['epoch'] == 1              # nothing written
@@ -179,7 +180,7 @@ def test_a_run_whose_lock_is_deleted_or_taken_stops_without_writing(tmp_path, mo
         loss = train(self, *a)
         (tmp_path / 'run.lock').write_text('otherhost 4242')                  # ... or another process takes it
         return loss
-    monkeypatch.setattr(DeepCluster, 'train', taken)
+    monkeypatch.setattr(DeepCluster, 'train_on_clusters', taken)
     with pytest.raises(RuntimeError, match="taken by process 'otherhost 4242'"):
         DeepCluster(data, dataclasses.replace(CFG, epochs=2), tmp_path, progress=False).fit()
     assert load_checkpoint(tmp_path / 'checkpoint.pt')['epoch'] == 1
@@ -187,7 +188,7 @@ def test_a_run_whose_lock_is_deleted_or_taken_stops_without_writing(tmp_path, mo
 
 
 # 7. Every setting is checked.
-BAD = dict(arch=('resnet', 'unknown arch'), sobel=('yes', 'sobel='), input_size=(8, 'input_size=8'), width=(0, 'width=0'),
+BAD = dict(arch=('resnet', "arch='resnet' must be one of"), sobel=('yes', 'sobel='), input_size=(8, 'input_size=8'), width=(0, 'width=0'),
            hidden=(0, 'hidden=0'), pool=(5, 'pool=5'), init=('he', 'init='), augment=('rotate', 'rotate'), flip=(1, 'flip='),
            center_crop=('no', 'center_crop='), k=(1, 'k=1'), pca_dim=(0, 'pca_dim=0'), kmeans_iters=(0, 'kmeans_iters=0'),
            kmeans_backend=('scipy', 'scipy'), pca_backend=('numpy', 'pca_backend='), epochs=(0, 'epochs=0'),
@@ -280,8 +281,7 @@ def test_a_crafted_checkpoint_is_refused_by_every_loading_path_and_never_runs(tr
     data = ImageFiles(trained[0])
     paths = [lambda: load_checkpoint(evil), lambda: export_backbone(evil, tmp_path / 'b.pt'), lambda: load_backbone(evil),
              lambda: load_official_checkpoint(evil), lambda: past_assignments(rundir),
-             lambda: DeepCluster(data, dataclasses.replace(cfg, init_from=str(evil)), progress=False),
-             lambda: DeepCluster(data, cfg, progress=False).load(evil)]
+             lambda: DeepCluster(data, dataclasses.replace(cfg, init_from=str(evil)), progress=False)]
     for load in paths:
         with pytest.raises(ValueError, match='refused: it holds Python objects'):
             load()

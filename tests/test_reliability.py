@@ -12,14 +12,16 @@ import pytest
 import torch
 
 from deepcluster_nb import core
+from deepcluster_nb.config import DeepClusterConfig
 from deepcluster_nb.core import DiskFullError
 from deepcluster_nb.data import shapes_dataset
-from deepcluster_nb.train import DeepCluster, DeepClusterConfig
+from deepcluster_nb.train import DeepCluster
 
 TRAIN = """
 import sys
 from deepcluster_nb.data import shapes_dataset
-from deepcluster_nb.train import DeepCluster, DeepClusterConfig
+from deepcluster_nb.config import DeepClusterConfig
+from deepcluster_nb.train import DeepCluster
 cfg = DeepClusterConfig(arch='alexnet', input_size=32, width=0.25, hidden=256, k=10, pca_dim=16, batch_size=16, workers=0,
                         device='cpu', epochs=6, seed=3, deterministic=True, keep_checkpoints=2)
 DeepCluster(shapes_dataset(20, seed=0), cfg, sys.argv[1], progress=False).fit()
