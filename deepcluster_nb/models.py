@@ -23,31 +23,32 @@ ALEXNET_SMALL = [(96, 5, 1, 2), 'M', (256, 5, 1, 2), 'M', (384, 3, 1, 1), (384, 
 VGG16 = [(c, 3, 1, 1) if c != 'M' else 'M' for c in
          [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 512, 512, 512, 'M', 512, 512, 512, 'M']]
 
-def make_features(
-    cfg: list,  # (channels, kernel, stride, padding) per conv, 'M' per max-pool
-    in_channels: int,  # 2 after Sobel, 3 on RGB
-    pool: int = 3,  # max-pool window (stride 2): 3 for AlexNet, 2 for VGG
-    width: float = 1.0,  # multiplies every conv's channels (1 is the paper; less is faster on CPU)
-) -> nn.Sequential:
+# %% ../nbs/03_models.ipynb #b11ce1d6
+def make_features(cfg: list,  # (channels, kernel, stride, padding) per conv, 'M' per max-pool
+                  in_channels: int,  # 2 after Sobel, 3 on RGB
+                  pool: int = 3,  # max-pool window (stride 2): 3 for AlexNet, 2 for VGG
+                  width: float = 1.0,  # multiplies every conv's channels (1: the paper; less: faster on CPU)
+                 ) -> nn.Sequential:
     "The convolutional trunk: conv-BN-ReLU per conv entry of `cfg`, max-pool per 'M'."
     layers = []
     for v in cfg:
-        if v == 'M':
-            layers.append(nn.MaxPool2d(pool, stride=2))
-            continue
-        c, k, s, p = v
-        c = max(1, round(c * width))
-        layers += [
-            nn.Conv2d(in_channels, c, k, stride=s, padding=p),
-            nn.BatchNorm2d(c),
-            nn.ReLU(inplace=True),
-        ]
-        in_channels = c
+        if v == 'M': layers.append(nn.MaxPool2d(pool, stride=2))
+        else:
+            c = max(1, round(v[0] * width))
+            conv = nn.Conv2d(in_channels, c, v[1], stride=v[2], padding=v[3])
+            layers, in_channels = layers + [conv, nn.BatchNorm2d(c), nn.ReLU(inplace=True)], c
     return nn.Sequential(*layers)
 
-# %% ../nbs/03_models.ipynb #d4a45fec
+# %% ../nbs/03_models.ipynb #ff3c1fdf
 INITS = ('paper', 'torch')
 
+def _paper_init(m: nn.Conv2d | nn.Linear) -> None:
+    "The official initialisation of a layer: He's rule (output side) for a convolution, else N(0, 0.01)."
+    he = isinstance(m, nn.Conv2d) and math.sqrt(2.0 / (m.kernel_size[0] * m.kernel_size[1] * m.out_channels))
+    nn.init.normal_(m.weight, 0, he or 0.01)
+    nn.init.zeros_(m.bias)
+
+# %% ../nbs/03_models.ipynb #d4a45fec
 def init_weights(
     module: nn.Module,
     scheme: str = 'paper',  # 'paper': official N(0, 0.01) linear layers; 'torch': PyTorch's default
@@ -58,28 +59,15 @@ def init_weights(
         if isinstance(m, nn.BatchNorm2d):
             nn.init.ones_(m.weight)
             nn.init.zeros_(m.bias)
-        elif isinstance(m, (nn.Conv2d, nn.Linear)) and scheme == 'torch': m.reset_parameters()
-        elif isinstance(m, nn.Conv2d):
-            nn.init.normal_(
-                m.weight, 0, math.sqrt(2.0 / (m.kernel_size[0] * m.kernel_size[1] * m.out_channels))
-            )
-            nn.init.zeros_(m.bias)
-        elif isinstance(m, nn.Linear):
-            nn.init.normal_(m.weight, 0, 0.01)
-            nn.init.zeros_(m.bias)
+        elif isinstance(m, (nn.Conv2d, nn.Linear)):
+            if scheme == 'torch': m.reset_parameters()
+            else: _paper_init(m)
 
 # %% ../nbs/03_models.ipynb #8acf8dc5
 class DeepClusterNet(nn.Module):
     "A convnet in DeepCluster's layout: `sobel` (or None), `features`, `classifier`, `top_layer`."
-
-    def __init__(
-        self,
-        features: nn.Sequential,
-        classifier: nn.Sequential,
-        num_classes: int,
-        sobel: bool = True,
-        init: str = 'paper',
-    ): # see `init_weights`
+    def __init__(self, features: nn.Sequential, classifier: nn.Sequential, num_classes: int,
+                 sobel: bool = True, init: str = 'paper'): # see `init_weights`
         super().__init__()
         self.features, self.classifier = features, classifier
         self.top_layer, self.init = nn.Linear(classifier[-2].out_features, num_classes), init
@@ -91,12 +79,13 @@ class DeepClusterNet(nn.Module):
         x = self.classifier(torch.flatten(self.features(x), 1))
         return self.top_layer(x) if self.top_layer is not None else x
 
-# %% ../nbs/03_models.ipynb #c413aadf
+# %% ../nbs/03_models.ipynb #ab5ac3fa
 def _in_channels(sobel): return 2 if sobel else 3
 
 def _flat_size(features, in_channels, input_size):
     with torch.no_grad(): return features(torch.zeros(1, in_channels, input_size, input_size)).numel()
 
+# %% ../nbs/03_models.ipynb #c413aadf
 def alexnet(
     sobel: bool = True,  # grey + Sobel front (the paper's setting)
     num_classes: int = 1000,  # outputs of the top layer (k, the number of clusters)
@@ -108,17 +97,13 @@ def alexnet(
 ) -> DeepClusterNet:
     "AlexNet with BatchNorm as in DeepCluster; below 64 px, conv1 becomes 5×5 with stride 1."
     cfg = ALEXNET_SMALL if input_size < 64 else ALEXNET
-    features = make_features(cfg, _in_channels(sobel), pool=pool or 3, width=width)
-    classifier = nn.Sequential(
-        nn.Dropout(0.5),
-        nn.Linear(_flat_size(features, _in_channels(sobel), input_size), hidden),
-        nn.ReLU(inplace=True),
-        nn.Dropout(0.5),
-        nn.Linear(hidden, hidden),
-        nn.ReLU(inplace=True),
-    )
+    features = make_features(cfg, _in_channels(sobel), pool or 3, width)
+    n = _flat_size(features, _in_channels(sobel), input_size)
+    classifier = nn.Sequential(nn.Dropout(0.5), nn.Linear(n, hidden), nn.ReLU(inplace=True),
+                               nn.Dropout(0.5), nn.Linear(hidden, hidden), nn.ReLU(inplace=True))
     return DeepClusterNet(features, classifier, num_classes, sobel, init)
 
+# %% ../nbs/03_models.ipynb #e15a3743
 def vgg16(
     sobel: bool = True,
     num_classes: int = 1000,
@@ -131,15 +116,12 @@ def vgg16(
     "VGG-16 with BatchNorm as in DeepCluster (thirteen 3×3 convolutions, five 2×2 max-pools)."
     if pool not in (None, 2): raise ValueError(f"pool={pool}: VGG-16 pools 2×2; leave pool unset")
     features = make_features(VGG16, _in_channels(sobel), pool=2, width=width)
-    classifier = nn.Sequential(
-        nn.Linear(_flat_size(features, _in_channels(sobel), input_size), hidden),
-        nn.ReLU(inplace=True),
-        nn.Dropout(0.5),
-        nn.Linear(hidden, hidden),
-        nn.ReLU(inplace=True),
-    )
+    n = _flat_size(features, _in_channels(sobel), input_size)
+    classifier = nn.Sequential(nn.Linear(n, hidden), nn.ReLU(inplace=True),
+                               nn.Dropout(0.5), nn.Linear(hidden, hidden), nn.ReLU(inplace=True))
     return DeepClusterNet(features, classifier, num_classes, sobel, init)
 
+# %% ../nbs/03_models.ipynb #568d3777
 ARCHS = {'alexnet': alexnet, 'vgg16': vgg16}
 CONV_LAYERS = {'alexnet': sum(v != 'M' for v in ALEXNET), 'vgg16': sum(v != 'M' for v in VGG16)}   # 5 and 13
 

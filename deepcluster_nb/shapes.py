@@ -15,20 +15,20 @@ __all__ = ['SHAPES', 'render_shape', 'make_shapes']
 # %% ../nbs/01b_shapes.ipynb #1a63ea0b
 SHAPES = ('circle', 'ring', 'square', 'triangle', 'diamond', 'cross', 'star', 'hbars', 'vbars', 'checker')
 
+def _box(cx, cy, r): return [cx - r, cy - r, cx + r, cy + r]
+
 def _star(cx, cy, r):
     a = np.arange(10) * np.pi / 5
     rad = np.where(np.arange(10) % 2 == 0, r, 0.4 * r)
     return list(zip(cx + rad * np.sin(a), cy - rad * np.cos(a)))
 
+# %% ../nbs/01b_shapes.ipynb #1c9aac8d
 def _bars(d, cx, cy, r, fg, horizontal):
     for k in (-1, 0, 1):
         c, h = k * 0.66 * r, r / 6
-        d.rectangle(
-            [cx - r, cy + c - h, cx + r, cy + c + h]
-            if horizontal
-            else [cx + c - h, cy - r, cx + c + h, cy + r],
-            fill=fg,
-        )
+        box = ([cx - r, cy + c - h, cx + r, cy + c + h] if horizontal
+               else [cx + c - h, cy - r, cx + c + h, cy + r])
+        d.rectangle(box, fill=fg)
 
 def _checker(d, cx, cy, r, fg):
     s = r / 2
@@ -36,30 +36,22 @@ def _checker(d, cx, cy, r, fg):
         for j in range((i % 2), 4, 2):
             d.rectangle([cx - r + j * s, cy - r + i * s, cx - r + (j + 1) * s, cy - r + (i + 1) * s], fill=fg)
 
-_DRAW = {
-    'circle': lambda d, cx, cy, r, fg: d.ellipse([cx - r, cy - r, cx + r, cy + r], fill=fg),
-    'ring': lambda d, cx, cy, r, fg: d.ellipse(
-        [cx - r, cy - r, cx + r, cy + r], outline=fg, width=max(1, round(r / 3))
-    ),
-    'square': lambda d, cx, cy, r, fg: d.rectangle(
-        [cx - 0.85 * r, cy - 0.85 * r, cx + 0.85 * r, cy + 0.85 * r], fill=fg
-    ),
-    'triangle': lambda d, cx, cy, r, fg: d.polygon(
-        [(cx, cy - r), (cx + r, cy + 0.8 * r), (cx - r, cy + 0.8 * r)], fill=fg
-    ),
-    'diamond': lambda d, cx, cy, r, fg: d.polygon(
-        [(cx, cy - r), (cx + r, cy), (cx, cy + r), (cx - r, cy)], fill=fg
-    ),
-    'cross': lambda d, cx, cy, r, fg: [
-        d.rectangle([cx - r, cy - r / 4, cx + r, cy + r / 4], fill=fg),
-        d.rectangle([cx - r / 4, cy - r, cx + r / 4, cy + r], fill=fg),
-    ],
-    'star': lambda d, cx, cy, r, fg: d.polygon(_star(cx, cy, r), fill=fg),
-    'hbars': lambda d, cx, cy, r, fg: _bars(d, cx, cy, r, fg, True),
-    'vbars': lambda d, cx, cy, r, fg: _bars(d, cx, cy, r, fg, False),
-    'checker': lambda d, cx, cy, r, fg: _checker(d, cx, cy, r, fg),
+# %% ../nbs/01b_shapes.ipynb #728e859f
+_DRAW = {   # kind: draw(ImageDraw, centre x, centre y, radius, colour)
+    'circle': lambda d, x, y, r, fg: d.ellipse(_box(x, y, r), fill=fg),
+    'ring': lambda d, x, y, r, fg: d.ellipse(_box(x, y, r), outline=fg, width=max(1, round(r / 3))),
+    'square': lambda d, x, y, r, fg: d.rectangle(_box(x, y, 0.85 * r), fill=fg),
+    'triangle': lambda d, x, y, r, fg: d.polygon([(x, y - r), (x + r, y + .8 * r), (x - r, y + .8 * r)], fg),
+    'diamond': lambda d, x, y, r, fg: d.polygon([(x, y - r), (x + r, y), (x, y + r), (x - r, y)], fill=fg),
+    'cross': lambda d, x, y, r, fg: [d.rectangle([x - r, y - r / 4, x + r, y + r / 4], fill=fg),
+                                     d.rectangle([x - r / 4, y - r, x + r / 4, y + r], fill=fg)],
+    'star': lambda d, x, y, r, fg: d.polygon(_star(x, y, r), fill=fg),
+    'hbars': lambda d, x, y, r, fg: _bars(d, x, y, r, fg, True),
+    'vbars': lambda d, x, y, r, fg: _bars(d, x, y, r, fg, False),
+    'checker': lambda d, x, y, r, fg: _checker(d, x, y, r, fg),
 }
 
+# %% ../nbs/01b_shapes.ipynb #b89fb75f
 def _grey(c): return 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]
 
 def _colours(rng, min_contrast):
@@ -68,6 +60,7 @@ def _colours(rng, min_contrast):
         bg, fg = (tuple(int(v) for v in rng.integers(0, 256, 3)) for _ in range(2))
         if abs(_grey(bg) - _grey(fg)) >= min_contrast: return bg, fg
 
+# %% ../nbs/01b_shapes.ipynb #daf49624
 def render_shape(kind: str, # one of SHAPES
                  size: int, rng: np.random.Generator,
                  clutter: int = 3, # distractor strokes drawn behind the shape
@@ -81,11 +74,8 @@ def render_shape(kind: str, # one of SHAPES
     d = ImageDraw.Draw(im)
     for _ in range(clutter):
         x0, y0, x1, y1 = rng.uniform(0, ss, 4)
-        d.line(
-            [x0, y0, x1, y1],
-            fill=tuple(int(v) for v in rng.integers(0, 256, 3)),
-            width=int(rng.integers(2, 6)),
-        )
+        colour = tuple(int(v) for v in rng.integers(0, 256, 3))
+        d.line([x0, y0, x1, y1], fill=colour, width=int(rng.integers(2, 6)))
     r = rng.uniform(*scale) * ss
     cx, cy = rng.uniform(r, ss - r, 2)
     _DRAW[kind](d, cx, cy, r, fg)
@@ -94,8 +84,7 @@ def render_shape(kind: str, # one of SHAPES
 # %% ../nbs/01b_shapes.ipynb #71bafdec
 def make_shapes(
     n_per_class: int,  # images per class
-    size: int = 32,
-    seed: int = 0,
+    size: int = 32, seed: int = 0,
     classes: tuple[str, ...] = SHAPES,
     **kw,  # `kw` goes to `render_shape` (clutter, scale, min_contrast)
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -17,13 +17,9 @@ SOBEL_Y = [[1., 2., 1.], [0., 0., 0.], [-1., -2., -1.]]
 
 def sobel_filter() -> nn.Sequential:
     "Frozen grey-scale (3→1, the channel mean) then Sobel (1→2: −∂/∂x, −∂/∂y) convolutions; never trained."
-    grayscale = nn.Conv2d(3, 1, kernel_size=1)
-    sobel = nn.Conv2d(1, 2, kernel_size=3, padding=1)
+    grayscale, sobel = nn.Conv2d(3, 1, kernel_size=1), nn.Conv2d(1, 2, kernel_size=3, padding=1)
     with torch.no_grad():
         grayscale.weight.fill_(1 / 3)
-        grayscale.bias.zero_()
         sobel.weight.copy_(torch.tensor([[SOBEL_X], [SOBEL_Y]]))
-        sobel.bias.zero_()
-    layer = nn.Sequential(grayscale, sobel)
-    layer.requires_grad_(False)
-    return layer
+        for conv in (grayscale, sobel): conv.bias.zero_()
+    return nn.Sequential(grayscale, sobel).requires_grad_(False)

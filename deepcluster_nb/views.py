@@ -23,21 +23,16 @@ AUGMENTS = ('paper', 'shifts', 'none')
 def _to_normalized_tensor():
     return [v2.ToDtype(torch.float32, scale=True), v2.Normalize(IMAGENET_MEAN, IMAGENET_STD)]
 
+# %% ../nbs/01a_views.ipynb #82931d2d
 def clustering_transform(
     size: int = 224,  # side of the view
     crop: bool = True,  # resize to size·256/224, then centre crop (the paper); False: resize to size
 ) -> v2.Compose:
     "The view used to compute features for k-means: resize, centre crop, normalise; no randomness."
-    return v2.Compose(
-        [
-            v2.ToImage(),
-            v2.Resize(round(size * 256 / 224) if crop else size, antialias=True),
-            v2.CenterCrop(size),
-            *_to_normalized_tensor(),
-        ]
-    )
+    resize = v2.Resize(round(size * 256 / 224) if crop else size, antialias=True)
+    return v2.Compose([v2.ToImage(), resize, v2.CenterCrop(size), *_to_normalized_tensor()])
 
-# %% ../nbs/01a_views.ipynb #c1d1f305
+# %% ../nbs/01a_views.ipynb #4cc82d22
 def crop_scale(size: int) -> tuple[float, float]:
     "Range of the random crop's area share: the paper's (0.08, 1) from 128 px, (0.25, 1) below."
     return (0.08, 1.0) if size >= 128 else (0.25, 1.0)
@@ -46,11 +41,13 @@ def shift_pixels(size: int) -> int:
     "Largest shift of the `'shifts'` augmentation: size/16 pixels (2 at 32 px)."
     return max(1, size // 16)
 
+# %% ../nbs/01a_views.ipynb #d7ac393f
 def check_augment(augment: str) -> str:
     "Return `augment` if it names an augmentation, else raise listing them."
     if augment not in AUGMENTS: raise ValueError(f"augment={augment!r}; choose one of {AUGMENTS}")
     return augment
 
+# %% ../nbs/01a_views.ipynb #eae02b48
 def training_transform(
     size: int = 224,  # side of the view
     augment: str = 'paper',  # 'paper' (random resized crop), 'shifts' (±size/16 px) or 'none'
@@ -58,18 +55,12 @@ def training_transform(
     scale: tuple[float, float] | None = None,  # 'paper': crop area range; None: `crop_scale(size)`
 ) -> v2.Compose:
     "The view used to train on pseudo-labels: an augmentation, an optional horizontal flip, normalise."
-    aug = {
-        'paper': lambda: [v2.RandomResizedCrop(size, scale=scale or crop_scale(size), antialias=True)],
-        'shifts': lambda: [
-            v2.Resize(size, antialias=True),
-            v2.CenterCrop(size),
-            v2.RandomCrop(size, padding=shift_pixels(size)),
-        ],
-        'none': lambda: [v2.Resize(size, antialias=True), v2.CenterCrop(size)],
-    }[check_augment(augment)]()
-    return v2.Compose(
-        [v2.ToImage(), *aug, *([v2.RandomHorizontalFlip()] if flip else []), *_to_normalized_tensor()]
-    )
+    whole = [v2.Resize(size, antialias=True), v2.CenterCrop(size)]
+    aug = {'paper': lambda: [v2.RandomResizedCrop(size, scale=scale or crop_scale(size), antialias=True)],
+           'shifts': lambda: [*whole, v2.RandomCrop(size, padding=shift_pixels(size))],
+           'none': lambda: whole}[check_augment(augment)]()
+    flips = [v2.RandomHorizontalFlip()] if flip else []
+    return v2.Compose([v2.ToImage(), *aug, *flips, *_to_normalized_tensor()])
 
 # %% ../nbs/01a_views.ipynb #8d67ffb8
 def view_min_side(size: int, augment: str = 'paper', crop: bool = True,
@@ -79,13 +70,14 @@ def view_min_side(size: int, augment: str = 'paper', crop: bool = True,
     if check_augment(augment) != 'paper': return max(clustering, size)
     return max(clustering, math.ceil(size / math.sqrt(0.75 * (scale or crop_scale(size))[0])))
 
-# %% ../nbs/01a_views.ipynb #f8854275
+# %% ../nbs/01a_views.ipynb #a9b45047
 def denormalize(x: torch.Tensor) -> torch.Tensor:
     "Undo `Normalize(IMAGENET_MEAN, IMAGENET_STD)` on a C×H×W (or N×C×H×W) tensor; values clipped to [0, 1]."
     mean = torch.tensor(IMAGENET_MEAN, device=x.device).view(-1, 1, 1)
     std = torch.tensor(IMAGENET_STD, device=x.device).view(-1, 1, 1)
     return (x * std + mean).clamp(0, 1)
 
+# %% ../nbs/01a_views.ipynb #22b8ef57
 def show_images(images, # normalised C×H×W tensors, H×W×3 uint8 arrays, PIL images, or None for a blank cell
                 titles=None, ncols: int = 8, size: float = 1.4):
     "Show `images` in a grid with optional titles; returns the figure."
