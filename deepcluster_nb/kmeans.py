@@ -43,9 +43,8 @@ class KMeansResult:
     def largest_share(self) -> float: return float(self.sizes.max() / self.sizes.sum())
 
 # %% ../nbs/06_kmeans.ipynb #f42d6334
-def nearest_centroid(
-    x: torch.Tensor, c: torch.Tensor, chunk: int = 8192
-) -> tuple[torch.Tensor, torch.Tensor]:
+def nearest_centroid(x: torch.Tensor, c: torch.Tensor,
+                     chunk: int = 8192) -> tuple[torch.Tensor, torch.Tensor]:
     "For each row of `x`: the index of its nearest centroid in `c` and the squared distance to it."
     c2 = (c * c).sum(1)
     ids, d2 = [], []
@@ -55,9 +54,8 @@ def nearest_centroid(
         d2.append(d.clamp_min(0))
     return torch.cat(ids), torch.cat(d2)
 
-def split_empty_clusters(
-    c: torch.Tensor, counts: torch.Tensor, gen: torch.Generator, eps: float = 1 / 1024
-) -> None:
+# %% ../nbs/06_kmeans.ipynb #63cfd258
+def split_empty_clusters(c: torch.Tensor, counts: torch.Tensor, gen: torch.Generator, eps: float = 1 / 1024):
     "Re-seed each empty centroid (in place) by splitting a cluster drawn with probability ∝ size − 1 (faiss)."
     counts = counts.cpu().clone()
     sign = torch.ones(c.shape[1], device=c.device)
@@ -68,32 +66,27 @@ def split_empty_clusters(
         counts[j] = counts[i] // 2
         counts[i] -= counts[j]
 
+# %% ../nbs/06_kmeans.ipynb #8725bcc8
 def kmeans_torch(x: torch.Tensor, k: int, niter: int = 20, seed: int = 0,
                  init: torch.Tensor | None = None, # k×d starting centroids (None: k random rows of x)
                 ) -> KMeansResult:
     "Lloyd's k-means in torch on `x`'s device: `niter` iterations from k random points, empty ones re-seeded."
     gen = torch.Generator().manual_seed(seed)
-    c = (
-        x[torch.randperm(len(x), generator=gen)[:k].to(x.device)].clone()
-        if init is None
-        else init.to(x).clone()
-    )
+    first = x[torch.randperm(len(x), generator=gen)[:k].to(x.device)] if init is None else init.to(x)
+    c = first.clone()
     sse, prev = [], None
     for _ in range(niter):
         a, d2 = nearest_centroid(x, c)
         sse.append(d2.sum().item())
         if prev is not None and torch.equal(a, prev): break     # converged: more iterations change nothing
-        prev = a
-        counts = torch.bincount(a, minlength=k)
-        sums = torch.zeros_like(c).index_add_(0, a, x)
-        full = counts > 0
+        prev, counts = a, torch.bincount(a, minlength=k)
+        sums, full = torch.zeros_like(c).index_add_(0, a, x), counts > 0
         c[full] = sums[full] / counts[full, None]
         if not full.all(): split_empty_clusters(c, counts, gen)
-    return KMeansResult(
-        nearest_centroid(x, c)[0].cpu().numpy(), c.cpu().numpy(), sse, f'torch-{x.device.type}'
-    )
+    ids = nearest_centroid(x, c)[0]
+    return KMeansResult(ids.cpu().numpy(), c.cpu().numpy(), sse, f'torch-{x.device.type}')
 
-# %% ../nbs/06_kmeans.ipynb #ca71c03c
+# %% ../nbs/06_kmeans.ipynb #a9aabcc8
 def faiss_gpus() -> int:
     "Number of GPUs faiss can use (0 with faiss-cpu)."
     return faiss.get_num_gpus() if hasattr(faiss, 'StandardGpuResources') else 0
@@ -108,27 +101,25 @@ def kmeans_faiss(x: np.ndarray, k: int, niter: int = 20, seed: int = 0, gpu: boo
     return KMeansResult(ids[:, 0].astype(np.int64), km.centroids.copy(), [float(o) for o in km.obj],
                         'faiss-gpu' if gpu else 'faiss-cpu')
 
+# %% ../nbs/06_kmeans.ipynb #c710a202
 def kmeans_backend(backend: str = 'auto') -> str:
     "Resolve 'auto' to 'faiss-gpu', 'torch' (on CUDA) or 'faiss-cpu', and check the choice is available."
     if backend == 'auto':
         return 'faiss-gpu' if faiss_gpus() else 'torch' if torch.cuda.is_available() else 'faiss-cpu'
     if backend not in ('faiss-cpu', 'faiss-gpu', 'torch'):
-        raise ValueError(
-            f"unknown k-means backend {backend!r}; use 'auto', 'faiss-cpu', 'faiss-gpu' or 'torch'"
-        )
+        raise ValueError(f"unknown k-means backend {backend!r}; "
+                         "use 'auto', 'faiss-cpu', 'faiss-gpu' or 'torch'")
     if backend == 'faiss-gpu' and not faiss_gpus():
-        raise RuntimeError(
-            "backend='faiss-gpu' but faiss sees no GPU (faiss-cpu is installed, or no CUDA device); "
-            "use backend='auto' or install faiss-gpu-cu12 on a GPU machine"
-        )
+        raise RuntimeError("backend='faiss-gpu' but faiss sees no GPU (faiss-cpu is installed, or no CUDA "
+                           "device); use backend='auto' or install faiss-gpu-cu12 on a GPU machine")
     return backend
 
+# %% ../nbs/06_kmeans.ipynb #4800c698
 def run_kmeans(
     x,  # N×d features (array or tensor), finite
     k: int,  # number of clusters, 2 ≤ k ≤ N
     niter: int = 20,  # Lloyd iterations (the paper: 20)
-    seed: int
-    | None = None,  # None: a fresh seed drawn from NumPy's generator (reproducible under `set_seed`)
+    seed: int | None = None,  # None: a fresh seed from NumPy's generator (reproducible under `set_seed`)
     backend: str = 'auto',  # 'auto', 'faiss-cpu', 'faiss-gpu' or 'torch'
     device=None,  # the torch backend's device (None: the best available)
 ) -> KMeansResult:
@@ -136,18 +127,15 @@ def run_kmeans(
     check_features(x)
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
         raise ValueError(f"k={k!r}: need an integer number of clusters ≥ 2")
-    if k > len(x):
-        raise ValueError(f"k={k} is larger than the {len(x)} points to cluster; choose k ≤ {len(x)}")
-    if seed is None: seed = int(np.random.randint(2**31 - 1))
-    backend = kmeans_backend(backend)
+    if k > len(x): raise ValueError(f"k={k} is larger than the {len(x)} points to cluster; choose k ≤ N")
+    seed, backend = int(np.random.randint(2**31 - 1)) if seed is None else seed, kmeans_backend(backend)
     if backend == 'torch':
-        return kmeans_torch(
-            torch.as_tensor(x, dtype=torch.float32, device=get_device(device)), k, niter, seed
-        )
+        x = torch.as_tensor(x, dtype=torch.float32, device=get_device(device))
+        return kmeans_torch(x, k, niter, seed)
     x = x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else x
     return kmeans_faiss(x, k, niter, seed, gpu=backend == 'faiss-gpu')
 
-# %% ../nbs/06_kmeans.ipynb #ab957588
+# %% ../nbs/06_kmeans.ipynb #ea72f70d
 def cluster_accuracy(assignments, labels) -> float:
     "Accuracy after the best one-to-one matching of clusters to classes (Hungarian algorithm)."
     a, y = np.asarray(assignments), np.asarray(labels)
@@ -158,6 +146,7 @@ def cluster_accuracy(assignments, labels) -> float:
     rows, cols = linear_sum_assignment(counts, maximize=True)
     return float(counts[rows, cols].sum() / len(a))
 
+# %% ../nbs/06_kmeans.ipynb #47d5f980
 def clustering_scores(assignments, labels) -> dict:
     "NMI, ARI and cluster accuracy of `assignments` against `labels`."
     return dict(

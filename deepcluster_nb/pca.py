@@ -29,48 +29,54 @@ class WhitenedPCA:
             raise ValueError(f"unknown PCA backend {backend!r}; use 'faiss' or 'torch'")
         self.dim, self.backend, self.W, self.b = dim, backend, None, None
 
-    def fit(self, x): # N×D float32 array or tensor
-        check_features(x)
-        n, d = x.shape
-        dim = self._dim(n, d)
-        if self.backend == 'faiss':
-            mat = faiss.PCAMatrix(d, dim, -0.5)
-            mat.train(np.ascontiguousarray(_numpy(x)))
-            self.W = torch.from_numpy(faiss.vector_to_array(mat.A).reshape(dim, d).T.copy())
-            self.b = torch.from_numpy(faiss.vector_to_array(mat.b).copy())
-        else:
-            x = torch.as_tensor(x, dtype=torch.float32)
-            mean = x.mean(0)
-            scatter = sum(
-                c.T @ c for c in (part - mean for part in x.split(8192))
-            )  # centred by chunks: no copy
-            self._from_covariance(mean, (scatter / n).double(), dim)
-        return self
-
-    def _dim(self, n, d):
-        dim = min(self.dim, d, n - 1)
-        if dim < self.dim:
-            warnings.warn(f"PCA to {dim} dimensions instead of {self.dim}: only {n} rows of {d} dimensions")
-        return dim
-
-    def _from_covariance(self, mean, cov, dim):
-        lam, V = torch.linalg.eigh(cov)
-        lam, V = lam.flip(0)[:dim], V.flip(1)[:, :dim]
-        self.W = (V / lam.clamp_min(1e-12).sqrt()).float()
-        self.b = -mean @ self.W
-
-    def transform(self, x): # N×D array or tensor; returns the same kind (tensor on x's device)
-        if self.W is None: raise RuntimeError("WhitenedPCA.transform before fit")
-        t = torch.as_tensor(x, dtype=torch.float32)
-        y = t @ self.W.to(t.device) + self.b.to(t.device)
-        return y if isinstance(x, torch.Tensor) else y.numpy()
-
 def _numpy(x):
-    return (
-        x.detach().cpu().float().numpy() if isinstance(x, torch.Tensor) else np.asarray(x, dtype=np.float32)
-    )
+    if isinstance(x, torch.Tensor): return x.detach().cpu().float().numpy()
+    return np.asarray(x, dtype=np.float32)
 
-# %% ../nbs/05_pca.ipynb #e157656a
+# %% ../nbs/05_pca.ipynb #97c54022
+@patch
+def fit(self: WhitenedPCA, x): # N×D float32 array or tensor
+    "Fit the whitening map on the rows of `x`: with faiss's `PCAMatrix`, or by the covariance in torch."
+    check_features(x)
+    n, d = x.shape
+    dim = self._dim(n, d)
+    if self.backend == 'faiss':
+        mat = faiss.PCAMatrix(d, dim, -0.5)
+        mat.train(np.ascontiguousarray(_numpy(x)))
+        self.W = torch.from_numpy(faiss.vector_to_array(mat.A).reshape(dim, d).T.copy())
+        self.b = torch.from_numpy(faiss.vector_to_array(mat.b).copy())
+        return self
+    x = torch.as_tensor(x, dtype=torch.float32)
+    mean = x.mean(0)
+    scatter = sum(c.T @ c for c in (part - mean for part in x.split(8192)))   # centred by chunks: no copy
+    self._from_covariance(mean, (scatter / n).double(), dim)
+    return self
+
+# %% ../nbs/05_pca.ipynb #2e62c6e5
+@patch
+def _dim(self: WhitenedPCA, n, d):
+    dim = min(self.dim, d, n - 1)
+    if dim < self.dim:
+        warnings.warn(f"PCA to {dim} dimensions instead of {self.dim}: only {n} rows of {d} dimensions")
+    return dim
+
+@patch
+def _from_covariance(self: WhitenedPCA, mean, cov, dim):
+    lam, V = torch.linalg.eigh(cov)
+    lam, V = lam.flip(0)[:dim], V.flip(1)[:, :dim]
+    self.W = (V / lam.clamp_min(1e-12).sqrt()).float()
+    self.b = -mean @ self.W
+
+# %% ../nbs/05_pca.ipynb #07f1db3a
+@patch
+def transform(self: WhitenedPCA, x): # N×D array or tensor; returns the same kind (tensor on x's device)
+    "The whitened rows: x @ W + b."
+    if self.W is None: raise RuntimeError("WhitenedPCA.transform before fit")
+    t = torch.as_tensor(x, dtype=torch.float32)
+    y = t @ self.W.to(t.device) + self.b.to(t.device)
+    return y if isinstance(x, torch.Tensor) else y.numpy()
+
+# %% ../nbs/05_pca.ipynb #5be5c9cc
 def moments(x):  # N×D rows (array or tensor)
     "Row sum and scatter xᵀx in float64 on x's device: summed over shards, they fit `fit_moments`."
     total = scatter = 0
@@ -79,10 +85,9 @@ def moments(x):  # N×D rows (array or tensor)
         total, scatter = total + part.sum(0), scatter + part.T @ part
     return total, scatter
 
+# %% ../nbs/05_pca.ipynb #f2458e89
 @patch
-def fit_moments(
-    self: WhitenedPCA, total, scatter, n: int
-):  # float64 row sum (D) and scatter xᵀx (D×D) of n rows
+def fit_moments(self: WhitenedPCA, total, scatter, n: int):  # float64 row sum (D), scatter xᵀx (D×D), rows
     "Fit (torch backend) from moments that add up over shards: the PCA of data split across GPUs."
     if self.backend != 'torch': raise ValueError("fit_moments needs backend='torch'")
     mean = total.double() / n
@@ -90,12 +95,13 @@ def fit_moments(
     self._from_covariance(mean.float().cpu(), cov.cpu(), self._dim(n, len(mean)))
     return self
 
-# %% ../nbs/05_pca.ipynb #2d426a0d
+# %% ../nbs/05_pca.ipynb #9b53fba9
 def l2_normalize(x):
     "Each row divided by its L2 norm (rows of norm 0 stay 0)."
     if isinstance(x, torch.Tensor): return x / x.norm(dim=1, keepdim=True).clamp_min(1e-12)
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
+# %% ../nbs/05_pca.ipynb #0926e22e
 def preprocess_features(x, dim: int = 256, backend: str = 'faiss') -> np.ndarray:
     "The official preprocessing: PCA to `dim` with whitening, then L2-normalise each row."
     return l2_normalize(_numpy(WhitenedPCA(dim, backend).fit(x).transform(_numpy(x))))
@@ -136,10 +142,7 @@ def whitened_features(
         if len(rest): out[rest] = compute_features(model, dataset, indices=rest, project=project, **kw)
     return out, pca
 
-def features_pca(model, dataset, dim: int = 256, **kw) -> np.ndarray:
-    "`whitened_features` without the PCA: the rows k-means clusters (steps 1-2 of an epoch)."
-    return whitened_features(model, dataset, dim, **kw)[0]
-
+# %% ../nbs/05_pca.ipynb #12ea87b0
 def _on_rows(fn, x: np.ndarray, read: np.ndarray) -> np.ndarray:
     "`fn` of the rows `read` of `x`; the others stay NaN."
     if read.all(): return fn(x)
@@ -147,3 +150,8 @@ def _on_rows(fn, x: np.ndarray, read: np.ndarray) -> np.ndarray:
     out = np.full((len(x), y.shape[1]), np.nan, np.float32)
     out[read] = y
     return out
+
+# %% ../nbs/05_pca.ipynb #01ef7c0a
+def features_pca(model, dataset, dim: int = 256, **kw) -> np.ndarray:
+    "`whitened_features` without the PCA: the rows k-means clusters (steps 1-2 of an epoch)."
+    return whitened_features(model, dataset, dim, **kw)[0]
