@@ -15,8 +15,9 @@ import numpy as np
 from fastcore.basics import patch
 
 from .core import get_device
-from .kmeans import kmeans_backend
+from .kmeans import KMEANS_BACKENDS, kmeans_backend
 from .models import ARCHS, INITS
+from .pca import PCA_BACKENDS
 from .views import AUGMENTS
 
 # %% auto #0
@@ -80,8 +81,8 @@ class DeepClusterConfig:
     k: int = setting(10_000, Range(2, 'n', note='; the paper uses 10,000 for ImageNet'))  # clusters
     pca_dim: int = setting(256, Range(1))          # PCA dimensions before k-means (at most hidden)
     kmeans_iters: int = setting(20, Range(1))
-    kmeans_backend: str = setting('auto', OneOf(('auto', 'faiss-cpu', 'faiss-gpu', 'torch')))
-    pca_backend: str = setting('torch', OneOf(('torch', 'faiss')))  # torch 3.5x faster on CPU; faiss
+    kmeans_backend: str = setting('auto', OneOf(KMEANS_BACKENDS))
+    pca_backend: str = setting('torch', OneOf(PCA_BACKENDS))  # torch: 3.5x faster on CPU; faiss: official
     epochs: int = setting(500, Range(1))
     batch_size: int = setting(256, Range(1, 'n'))
     lr: float = setting(0.05, Range(0, open_lo=True))

@@ -132,7 +132,8 @@ class _DeviceView(_HeldView):
         g = torch.Generator().manual_seed(seed)
         h, w = self.images.shape[-2:]
         for size, _, idx in pass_batches(len(self), batch_size, indices, rank, world):
-            x, idx = self.images[torch.from_numpy(idx).to(self.images.device)], torch.from_numpy(idx)
+            idx = torch.from_numpy(idx)
+            x = self.images[idx.to(self.images.device)]
             if not self.train:
                 yield clustering_view(x, self.size, self.crop), idx
                 continue

@@ -17,8 +17,8 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from .core import check_features, get_device
 
 # %% auto #0
-__all__ = ['KMeansResult', 'nearest_centroid', 'split_empty_clusters', 'kmeans_torch', 'faiss_gpus', 'kmeans_faiss',
-           'kmeans_backend', 'run_kmeans', 'cluster_accuracy', 'clustering_scores', 'cluster_rows_read']
+__all__ = ['KMEANS_BACKENDS', 'KMeansResult', 'nearest_centroid', 'split_empty_clusters', 'kmeans_torch', 'faiss_gpus',
+           'kmeans_faiss', 'kmeans_backend', 'run_kmeans', 'cluster_accuracy', 'clustering_scores', 'cluster_rows_read']
 
 # %% ../nbs/06_kmeans.ipynb #16f72c2f
 @dataclass
@@ -102,11 +102,13 @@ def kmeans_faiss(x: np.ndarray, k: int, niter: int = 20, seed: int = 0, gpu: boo
                         'faiss-gpu' if gpu else 'faiss-cpu')
 
 # %% ../nbs/06_kmeans.ipynb #c710a202
+KMEANS_BACKENDS = ('auto', 'faiss-cpu', 'faiss-gpu', 'torch')
+
 def kmeans_backend(backend: str = 'auto') -> str:
     "Resolve 'auto' to 'faiss-gpu', 'torch' (on CUDA) or 'faiss-cpu', and check the choice is available."
     if backend == 'auto':
         return 'faiss-gpu' if faiss_gpus() else 'torch' if torch.cuda.is_available() else 'faiss-cpu'
-    if backend not in ('faiss-cpu', 'faiss-gpu', 'torch'):
+    if backend not in KMEANS_BACKENDS:
         raise ValueError(f"unknown k-means backend {backend!r}; "
                          "use 'auto', 'faiss-cpu', 'faiss-gpu' or 'torch'")
     if backend == 'faiss-gpu' and not faiss_gpus():

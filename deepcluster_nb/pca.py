@@ -19,13 +19,15 @@ from .data import images_read
 from .features import compute_features
 
 # %% auto #0
-__all__ = ['WhitenedPCA', 'moments', 'l2_normalize', 'preprocess_features', 'whitened_features', 'features_pca']
+__all__ = ['PCA_BACKENDS', 'WhitenedPCA', 'moments', 'l2_normalize', 'preprocess_features', 'whitened_features', 'features_pca']
 
 # %% ../nbs/05_pca.ipynb #adac52f5
+PCA_BACKENDS = ('faiss', 'torch')
+
 class WhitenedPCA:
     "PCA to `dim` dimensions with whitening (eigenvalue power -1/2), stored as y = x @ W + b."
     def __init__(self, dim: int = 256, backend: str = 'faiss'): # 'faiss' (as the official code) or 'torch'
-        if backend not in ('faiss', 'torch'):
+        if backend not in PCA_BACKENDS:
             raise ValueError(f"unknown PCA backend {backend!r}; use 'faiss' or 'torch'")
         self.dim, self.backend, self.W, self.b = dim, backend, None, None
 
@@ -125,7 +127,7 @@ def whitened_features(
         with timer('features'): f = compute_features(model, dataset, **kw)
         with timer('pca'):
             read = images_read(dataset)
-            pca = WhitenedPCA(dim, backend).fit(f[read])
+            pca = WhitenedPCA(dim, backend).fit(f if read.all() else f[read])   # no copy of a full matrix
             return _on_rows(lambda rows: l2_normalize(_numpy(pca.transform(rows))), f, read), pca
     fit_size = min(n, fit_size or min(256_000, int(memory_budget // (d * 4))))
     sample = np.sort(np.random.default_rng(seed).choice(n, fit_size, replace=False))
