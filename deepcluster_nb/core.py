@@ -50,9 +50,8 @@ def as_list(value, name: str, kind=int) -> list:
     return out
 
 # %% ../nbs/00_core.ipynb #2a7fadd1
-def get_device(
-    device: str | torch.device | None = None,  # 'cuda', 'cuda:1', 'mps', 'cpu', or None/'auto' to pick
-) -> torch.device:
+def get_device(device: str | torch.device | None = None,  # 'cuda', 'cuda:1', 'mps', 'cpu'; None/'auto': pick
+              ) -> torch.device:
     "The device to run on: `device` when given (and present), else CUDA, then MPS, then CPU."
     if device is None or device == 'auto':
         if torch.cuda.is_available(): return torch.device('cuda')
@@ -85,9 +84,8 @@ def check_features(x, name: str = 'features'):
                          "or the input has invalid values")
 
 # %% ../nbs/00_core.ipynb #17a92841
-def set_seed(seed: int, # seeds Python's `random`, NumPy and torch (all devices)
-             deterministic: bool = False, # also ask torch for deterministic kernels (slower on GPU)
-            ) -> None:
+def set_seed(seed: int,  # seeds Python's `random`, NumPy and torch (all devices)
+             deterministic: bool = False) -> None:  # also ask torch for deterministic kernels (slower on GPU)
     "Seed every source of randomness the kit uses."
     random.seed(seed)
     np.random.seed(seed)
@@ -141,15 +139,15 @@ def clock(seconds: float) -> str:
 
 class Progress:
     "Print a line per finished step of a long job, with the time elapsed and an estimate of the time left."
-    def __init__(self, total: float, # the job's work, in any unit (epochs, epochs + evaluations, runs)
-                 desc: str = '', # the tqdm bar's label
-                 bar: bool = True): # a tqdm bar too (a widget in JupyterLab)
+    def __init__(self, total: float,  # the job's work, in any unit (epochs, epochs + evaluations, runs)
+                 desc: str = '',  # the tqdm bar's label
+                 bar: bool = True):  # a tqdm bar too (a widget in JupyterLab)
         self.total, self.done, self.work, self.seconds = total, 0.0, 0.0, 0.0
         self.start = self.last = time.perf_counter()
         self.bar = tqdm(total=total, desc=desc, disable=not bar)
 
-    def __call__(self, msg: str, work: float = 1, # this step's share of `total`
-                 computed: bool = True) -> str: # False: loaded from disk (left out of the rate)
+    def __call__(self, msg: str, work: float = 1,  # this step's share of `total`
+                 computed: bool = True) -> str:  # False: loaded from disk (left out of the rate)
         "Count the step, print its line and return it."
         now = time.perf_counter()
         self.done += work
@@ -183,7 +181,7 @@ def _write_failed(path: Path, e: BaseException) -> DiskFullError:
     return DiskFullError(f"{path}: could not be written ({type(e).__name__}: {str(e).splitlines()[0]}); "
                          f"{why} The previous {path.name}, if any, is unchanged")
 
-def atomic_write(path: str | Path, write, # write(f) fills the open temporary file
+def atomic_write(path: str | Path, write,  # write(f) fills the open temporary file
                  mode: str = 'wb') -> Path:
     "Write `path` through a temporary file beside it, fsync and rename, so `path` is never half-written."
     path = Path(path)
@@ -212,8 +210,8 @@ def atomic_write_json(obj, path: str | Path) -> Path:
     return atomic_write(path, lambda f: json.dump(obj, f, indent=1), 'w')
 
 # %% ../nbs/00_core.ipynb #c0a1e7f2
-def check_output(path: str | Path, # a file the job will write when it is done
-                 ours=None) -> Path: # ours(path): True when an existing file there may be replaced
+def check_output(path: str | Path,  # a file the job will write when it is done
+                 ours=None) -> Path:  # ours(path): True when an existing file there may be replaced
     "Before any work: raise naming `path` and the fix unless a file can be written there."
     path = Path(path).expanduser()
     parent = path.parent
@@ -293,7 +291,7 @@ def take_lock(path: str | Path) -> Path:
 class RunDir:
     "A run's directory: lock, per-epoch checkpoints (the last `keep`), `checkpoint.pt` (the newest), history."
     def __init__(self, path: str | Path, keep: int = 3,
-                 writer: bool = True): # False: only read (the other processes of a multi-GPU run)
+                 writer: bool = True):  # False: only read (the other processes of a multi-GPU run)
         self.path, self.keep, self.locked = Path(path).expanduser(), keep, False
         if not writer: return
         try:

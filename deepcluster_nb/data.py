@@ -46,9 +46,8 @@ class ImageArrayDataset(Dataset):
         img = Image.fromarray(self.images[i])
         return (self.transform(img) if self.transform else img), self.targets[i]
 
-def shapes_dataset(
-    n_per_class: int = 500, size: int = 32, seed: int = 0, transform=None, **kw
-) -> ImageArrayDataset:
+def shapes_dataset(n_per_class: int = 500, size: int = 32, seed: int = 0, transform=None,
+                   **kw) -> ImageArrayDataset:
     "The generated shapes set (see `make_shapes`) as a data set."
     images, labels = make_shapes(n_per_class, size, seed, **kw)
     return ImageArrayDataset(images, labels, kw.get('classes', SHAPES), transform)
@@ -56,7 +55,7 @@ def shapes_dataset(
 # %% ../nbs/01c_data.ipynb #849e77c7
 DIGITS_VAL_SHARE = 0.2   # the digits' validation split: a class-stratified fifth, the same for every seed
 
-def digits_dataset(train: bool = True, # the training split (1,437 images) or the validation split (360)
+def digits_dataset(train: bool = True,  # the training split (1,437 images) or the validation split (360)
                    size: int = 32, transform=None) -> ImageArrayDataset:
     "scikit-learn's 1,797 real handwritten digits, upscaled to `size` px, as a data set of one split."
     from sklearn.datasets import load_digits
@@ -133,11 +132,10 @@ def _open_rgb(path, min_side=None):
             im.draft('RGB', tuple(-(-s * min_side // min(im.size)) for s in im.size))
         return _to_8bit(ImageOps.exif_transpose(im)).convert('RGB')   # phone photos: upright, as shown
 
-def load_rgb(
-    path: str | Path,  # an image file
-    strict: bool = True,  # False: decode a truncated file as far as it goes (with a warning)
-    min_side: int | None = None,  # decode a JPEG at 1/2, 1/4 or 1/8 size while its short side stays ≥ this
-) -> Image.Image:
+def load_rgb(path: str | Path,  # an image file
+             strict: bool = True,  # False: decode a truncated file as far as it goes (with a warning)
+             min_side: int | None = None,  # decode JPEGs at 1/2, 1/4 or 1/8 size, short side ≥ this
+            ) -> Image.Image:
     "Open an image file as RGB, upright (EXIF); grey, palette, RGBA, CMYK, 16-bit and float converted."
     try: return _open_rgb(path, min_side)
     except _UNREADABLE as e:
@@ -196,11 +194,9 @@ def _skip_unreadable(ds, root, on_error: str):
                       "lists them all")
         ds.samples = [s for s, k in zip(ds.samples, keep) if k]
 
-def image_folder(
-    root: str | Path,
-    transform=None,
-    on_error: str = 'skip',  # 'skip': leave out non-images, decode truncated ones; 'raise': fail on the first
-) -> ImageFolder:
+def image_folder(root: str | Path, transform=None,
+                 on_error: str = 'skip',  # 'skip' non-images (truncated ones decode); 'raise' on the first
+                ) -> ImageFolder:
     "An ImageFolder data set at `root`, after checking its layout (and, by default, every image header)."
     if on_error not in ('skip', 'raise'): raise ValueError(f"on_error={on_error!r}; use 'skip' or 'raise'")
     check_image_folder(root)
@@ -219,7 +215,7 @@ class CIFAR10Files(CIFAR10):
     test_list = [['test_batch', None]]
     meta = {**CIFAR10.meta, 'md5': None}
 
-def cifar10(root: str | Path, # folder that holds `cifar-10-batches-py/`
+def cifar10(root: str | Path,  # folder that holds `cifar-10-batches-py/`
             train: bool = True, transform=None) -> CIFAR10Files:
     "CIFAR-10 (train or test split) from its python pickles under `root`, after checking they are there."
     folder = Path(root) / CIFAR10.base_folder
@@ -293,7 +289,7 @@ class ImageFiles(Dataset):
     targets = classes = None
 
     def __init__(self, root: str | Path, transform=None,
-                 on_error: str = 'skip'): # 'skip' unreadable files (listed in `.skipped`), or 'raise'
+                 on_error: str = 'skip'):  # 'skip' unreadable files (listed in `.skipped`), or 'raise'
         if on_error not in ('skip', 'raise'):
             raise ValueError(f"on_error={on_error!r}; use 'skip' or 'raise'")
         self.root, self.transform, self.on_error = Path(root), transform, on_error
@@ -313,8 +309,8 @@ class ImageFiles(Dataset):
         return (self.transform(img) if self.transform else img), -1
 
 # %% ../nbs/01c_data.ipynb #7cabf325
-def decode_at_least(dataset, # from `image_folder` or `ImageFiles`
-                    min_side: int | None): # e.g. `view_min_side(size)`; None decodes every image whole
+def decode_at_least(dataset,  # from `image_folder` or `ImageFiles`
+                    min_side: int | None):  # e.g. `view_min_side(size)`; None decodes every image whole
     "Have `dataset` decode each JPEG at the smallest 1/2, 1/4 or 1/8 size with a short side ≥ `min_side`."
     dataset.loader = partial(dataset.loader, min_side=min_side)
     return dataset
@@ -343,15 +339,9 @@ VAL_SEED_OFFSET = 10_000   # the generated validation split uses seed + this: no
 DATASETS = ('shapes', 'digits', 'cifar10')   # by name; any other name is the path of an ImageFolder tree
 
 
-def get_dataset(
-    name: str | Path,  # 'shapes', 'digits', 'cifar10', or the path of an ImageFolder tree
-    data_dir: str | Path | None = None,  # where CIFAR-10 lives (the folder holding cifar-10-batches-py)
-    train: bool = True,
-    transform=None,
-    n_per_class: int = 500,
-    size: int = 32,
-    seed: int = 0,
-):
+def get_dataset(name: str | Path,  # 'shapes', 'digits', 'cifar10', or the path of an ImageFolder tree
+                data_dir: str | Path | None = None,  # the folder holding cifar-10-batches-py
+                train: bool = True, transform=None, n_per_class: int = 500, size: int = 32, seed: int = 0):
     "The data set `name`; `n_per_class` and `seed` apply to the shapes only, `size` to shapes and digits."
     plain = isinstance(name, str) and os.sep not in name and name not in DATASETS and not Path(name).exists()
     if not isinstance(name, (str, os.PathLike)) or plain:

@@ -74,15 +74,15 @@ def probe_features(model: DeepClusterNet, dataset, layer: int, target_dim: int =
     return torch.cat(feats).numpy(), torch.cat(labels).numpy()
 
 # %% ../nbs/09_eval.ipynb #d3b14a49
-def linear_probe(train_x: np.ndarray, train_y, val_x: np.ndarray, val_y,
-                 C: float = 1.0, max_iter: int = 1000) -> float:
+def linear_probe(train_x: np.ndarray, train_y, val_x: np.ndarray, val_y, C: float = 1.0,
+                 max_iter: int = 1000) -> float:
     "Top-1 validation accuracy of a multinomial logistic regression trained on frozen, standardised features."
     clf = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=max_iter))
     return float(clf.fit(train_x, train_y).score(val_x, val_y))
 
-def linear_probes(model: DeepClusterNet, train_ds, val_ds, # data sets of PIL images with labels
+def linear_probes(model: DeepClusterNet, train_ds, val_ds,  # data sets of PIL images with labels
                   layers=(1, 2, 3, 4, 5), input_size: int = 224, target_dim: int = 9600,
-                  protocol: str = 'quick', # 'quick' (this one) or 'paper' (`paper_probe`, below)
+                  protocol: str = 'quick',  # 'quick' (this one) or 'paper' (`paper_probe`, below)
                   **kw) -> dict:
     "Linear-probe accuracy on the frozen output of each conv layer in `layers`: {layer: accuracy}."
     if protocol == 'paper':
@@ -98,12 +98,9 @@ def linear_probes(model: DeepClusterNet, train_ds, val_ds, # data sets of PIL im
         for l in layers
     }
 
-def check_probe_settings(
-    arch: str,
-    layers,  # conv layers to probe (1-based)
-    per_class: int | None = None,
-    n: int | None = None,
-):  # labelled images per class / in all
+def check_probe_settings(arch: str, layers,  # conv layers to probe (1-based)
+                         per_class: int | None = None,
+                         n: int | None = None):  # labelled images per class / in all
     "Raise before any training when the probes cannot run: a layer `arch` lacks, or no image to fit on."
     top = CONV_LAYERS.get(arch, 5)
     bad = [l for l in layers if not (isinstance(l, int) and 1 <= l <= top)]
@@ -131,7 +128,7 @@ def paper_probe_views(size: int = 224, tencrops: bool = True):
     return train, v2.Compose([ten, lambda crops: torch.stack([norm(c) for c in crops])])
 
 # %% ../nbs/09_eval.ipynb #8a09c07d
-def paper_probe(model: DeepClusterNet, train_ds, val_ds, # PIL images with labels
+def paper_probe(model: DeepClusterNet, train_ds, val_ds,  # PIL images with labels
                 layer: int = 5, input_size: int = 224, epochs: int = 90, lr: float = 0.01,
                 weight_decay: float = 1e-4, batch_size: int = 256, tencrops: bool = True,
                 num_workers: int = 0, target_dim: int = 9600, seed: int = 0) -> float:
@@ -175,17 +172,11 @@ def knn_accuracy(train_x: np.ndarray, train_y, val_x: np.ndarray, val_y, k: int 
     return float(knn.score(val_x, val_y))
 
 # %% ../nbs/09_eval.ipynb #b87811b1
-def kmeans_scores(
-    model: DeepClusterNet,
-    dataset,  # PIL images with labels (`targets`)
-    k: int,
-    input_size: int = 224,
-    pca_dim: int = 256,
-    seed: int = 0,
-    n_runs: int = 1,  # k-means runs (seeds seed, seed+1, ...) averaged: one run's NMI varies by ±0.03
-    crop: bool = True,  # the clustering view's border crop (False: the whole image)
-    **kw,
-) -> dict:
+def kmeans_scores(model: DeepClusterNet, dataset,  # PIL images with labels (`targets`)
+                  k: int, input_size: int = 224, pca_dim: int = 256, seed: int = 0,
+                  n_runs: int = 1,  # k-means runs averaged (seeds seed, seed+1, ...): one NMI varies ±0.03
+                  crop: bool = True,  # the clustering view's border crop (False: the whole image)
+                  **kw) -> dict:
     "NMI, ARI and accuracy against the labels of k-means on the model's whitened FC2 features."
     x = features_pca(
         model,
@@ -280,7 +271,7 @@ def show_filters(filters: torch.Tensor, ncols: int = 16):
     return show_images([np.repeat(x[..., None].numpy(), 3, -1) for x in f], ncols=ncols, size=0.6)
 
 # %% ../nbs/09_eval.ipynb #d287ee45
-def top_activating(model: DeepClusterNet, dataset, # yields (tensor, label)
+def top_activating(model: DeepClusterNet, dataset,  # yields (tensor, label)
                    layer: int = 5, channels=(0, 1, 2, 3), n: int = 8, batch_size: int = 256) -> dict:
     "For each channel of conv `layer`, the indices of the `n` images with the highest mean activation."
     device = next(model.parameters()).device
@@ -290,9 +281,9 @@ def top_activating(model: DeepClusterNet, dataset, # yields (tensor, label)
     return {c: acts[:, i].argsort(descending=True)[:n].tolist() for i, c in enumerate(channels)}
 
 # %% ../nbs/09_eval.ipynb #83a0afac
-def load_official_checkpoint(path, arch: str | None = None, # None: the checkpoint's own `arch`
+def load_official_checkpoint(path, arch: str | None = None,  # None: the checkpoint's own `arch`
                              map_location='cpu',
-                             **kw, # network settings a checkpoint does not record (input_size, width, hidden)
+                             **kw,  # settings a checkpoint does not record (input_size, width, hidden)
                             ) -> DeepClusterNet:
     "A model with the weights of a checkpoint released with the official DeepCluster code."
     ck = load_checkpoint(path, map_location)
@@ -322,12 +313,12 @@ def _backbone(src: str | Path) -> dict:
     return dict(settings={k: cfg[k] for k in BACKBONE_SETTINGS}, state_dict=trunk, epoch=ck['epoch'],
                 view=dict(size=cfg['input_size'], crop=cfg['center_crop']))   # the clustering view it was fed
 
-def export_backbone(run_dir: str | Path, # a run directory (its newest checkpoint) or a checkpoint of this kit
+def export_backbone(run_dir: str | Path,  # a run directory (its newest checkpoint), or a checkpoint file
                     path: str | Path) -> Path:
     "Write the trained network without its top layer: a plain state dict, with the settings that rebuild it."
     return atomic_save(_backbone(run_dir), path)
 
-def load_backbone(path: str | Path, # a file from `export_backbone`, or a run directory
+def load_backbone(path: str | Path,  # a file from `export_backbone`, or a run directory
                   device=None) -> DeepClusterNet:
     "A trained network as a feature extractor (eval mode): images → N×D FC2 features; `.view` prepares them."
     ck = load_checkpoint(path, 'cpu') if Path(path).is_file() else {}
@@ -352,16 +343,11 @@ def learning_curve(run: DeepCluster, n_runs: int = 5) -> dict:
                 nmi_prev=[h['nmi_prev'] for h in run.history[1:]], loss=[h['loss'] for h in run.history])
 
 # %% ../nbs/09_eval.ipynb #14bdc015
-def feature_scores(
-    model,
-    train_ds,
-    val_ds,  # images with labels: the labels only fit the probes and score
-    input_size: int = 32,
-    layer: int = 5,  # conv layer the probes read (pooled to about 9,600 numbers)
-    n_per_class: int = 10,  # labelled training images per class for the few-label probe
-    pca_dim: int = 128,
-    seed: int = 0,
-) -> dict:
+def feature_scores(model, train_ds, val_ds,  # images with labels: the labels only fit the probes and score
+                   input_size: int = 32,
+                   layer: int = 5,  # conv layer the probes read (pooled to about 9,600 numbers)
+                   n_per_class: int = 10,  # labelled training images per class for the few-label probe
+                   pca_dim: int = 128, seed: int = 0) -> dict:
     "Three rulers on a frozen network: k-means NMI (k = classes), a probe with few labels, one with all."
     t = clustering_transform(input_size, crop=False)                 # the whole image
     (xt, yt), (xv, yv) = (probe_features(model, PseudoLabelDataset(d, t), layer) for d in (train_ds, val_ds))
@@ -375,7 +361,7 @@ def feature_scores(
 
 # %% ../nbs/09_eval.ipynb #b60afc23
 def compare_with_random_init(train_ds, val_ds, cfg: DeepClusterConfig,
-                             progress: bool | str = 'epochs', # a line per epoch and network scored
+                             progress: bool | str = 'epochs',  # a line per epoch and network scored
                              **kw) -> dict:
     "Train DeepCluster: its learning curve, `feature_scores` (`kw`) at random init and after, and the run."
     run = DeepCluster(train_ds, cfg, progress=progress)

@@ -54,11 +54,9 @@ def normalize(x: torch.Tensor) -> torch.Tensor:
     "Float images in [0, 255] → ImageNet-normalised, on x's device: (x/255 - mean)/std in one fused pass."
     return torch.addcmul((-_MEAN / _STD).to(x.device), x, (1 / (255 * _STD)).to(x.device))
 
-def clustering_view(
-    x: torch.Tensor,
-    size: int,
-    crop: bool = True,  # resize to size·256/224 before the centre crop (the paper); False: to size
-) -> torch.Tensor:
+def clustering_view(x: torch.Tensor, size: int,
+                    crop: bool = True,  # resize to size·256/224, then centre crop (the paper); False: to size
+                   ) -> torch.Tensor:
     "Batched clustering view of N×3×H×W uint8 images: resize the short side, centre crop `size`, normalise."
     h, w = x.shape[-2:]
     r = (round(size * 256 / 224) if crop else size) / min(h, w)
@@ -72,8 +70,8 @@ def clustering_view(
     return normalize(x[..., top:top + size, left:left + size])
 
 # %% ../nbs/10_fast_data.ipynb #016cbcad
-def crop_boxes(u: torch.Tensor, # n×4 uniform draws in [0, 1), one row per image
-               h, w, # image sides: numbers, or n-tensors when the sizes differ
+def crop_boxes(u: torch.Tensor,  # n×4 uniform draws in [0, 1), one row per image
+               h, w,  # image sides: numbers, or n-tensors when the sizes differ
                scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3)) -> torch.Tensor:
     "Random resized crop boxes (x1, y1, x2, y2): area share in `scale`, aspect in `ratio`, inside the image."
     area = h * w * (scale[0] + (scale[1] - scale[0]) * u[:, 0])
@@ -84,7 +82,7 @@ def crop_boxes(u: torch.Tensor, # n×4 uniform draws in [0, 1), one row per imag
     return torch.stack([x1, y1, x1 + cw, y1 + ch], 1)
 
 # %% ../nbs/10_fast_data.ipynb #e9afe7c0
-def view_boxes(u: torch.Tensor, # n×4 uniform draws in [0, 1), one row per image
+def view_boxes(u: torch.Tensor,  # n×4 uniform draws in [0, 1), one row per image
                h, w, size: int, augment: str = 'paper') -> torch.Tensor:
     "Boxes (x1, y1, x2, y2) of the training view `augment`: random resized crops, shifts, or the centre."
     if check_augment(augment) == 'paper': return crop_boxes(u, h, w, crop_scale(size))
@@ -106,8 +104,8 @@ def training_view(x: torch.Tensor, boxes: torch.Tensor, flips: torch.Tensor, siz
 # %% ../nbs/10_fast_data.ipynb #3af8564d
 class DeviceImages:
     "A data set held on the device as N×3×H×W uint8; a `ViewSource` whose views are computed there."
-    def __init__(self, dataset, device=None, # None: CUDA, then MPS, then CPU
-                 targets=None): # true labels for scoring (None: the data set's `targets`, if any)
+    def __init__(self, dataset, device=None,  # None: CUDA, then MPS, then CPU
+                 targets=None):  # true labels for scoring (None: the data set's `targets`, if any)
         self.images = images_tensor(dataset).to(get_device(device))
         self.targets = targets if targets is not None else getattr(dataset, 'targets', None)
     def __len__(self): return len(self.images)
@@ -153,12 +151,9 @@ def _as_lists(batch): return [b for b, _ in batch], torch.tensor([i for _, i in 
 class JpegImages:
     "An ImageFolder tree whose JPEGs are read by workers and decoded on the device; a `ViewSource`."
 
-    def __init__(
-        self,
-        dataset,  # an ImageFolder (e.g. from `image_folder`): its `samples` and `targets` are used
-        device=None,
-        workers: int = 4,
-    ):
+    def __init__(self,
+                 dataset,  # an ImageFolder (e.g. from `image_folder`): its `samples` and `targets` are used
+                 device=None, workers: int = 4):
         self.paths, self.targets = [p for p, _ in dataset.samples], dataset.targets
         self.device, self.workers = get_device(device), workers
     def __len__(self): return len(self.paths)
@@ -236,16 +231,14 @@ def _open_cache(dataset, out: Path, size, crop, chunk, verify) -> dict:
                       f"{shutil.disk_usage(out).free / 1e9:.1f} GB free; free space, or pass a smaller size")
     return meta
 
-def build_view_cache(
-    dataset,  # an ImageFolder or `ImageFiles` (its `samples` and `root`)
-    out: str | Path,  # folder for views.u8 and meta.json; an unfinished cache there is resumed
-    size: int = 224,  # side of the clustering view
-    crop: bool = True,  # as `clustering_transform`
-    chunk: int = 1024,  # images per write and per checksum
-    workers: int = 4,  # DataLoader processes decoding the images
-    verify: bool = False,  # check the chunks already there first, and rebuild the damaged ones
-    progress: bool = True,
-) -> Path:
+def build_view_cache(dataset,  # an ImageFolder or `ImageFiles` (its `samples` and `root`)
+                     out: str | Path,  # folder for views.u8 and meta.json; an unfinished cache is resumed
+                     size: int = 224,  # side of the clustering view
+                     crop: bool = True,  # as `clustering_transform`
+                     chunk: int = 1024,  # images per write and per checksum
+                     workers: int = 4,  # DataLoader processes decoding the images
+                     verify: bool = False,  # first check the chunks already there; rebuild damaged ones
+                     progress: bool = True) -> Path:
     "Store the clustering view of every image once, as uint8, in one memory-mapped file; resumable."
     out = Path(out)
     meta = _open_cache(dataset, out, size, crop, chunk, verify)

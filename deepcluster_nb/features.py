@@ -41,20 +41,19 @@ def feature_extractor(model: nn.Module):
 class View(Protocol):
     "A data set that makes its own batches: one pass of (images, image indices) in the order asked."
     def __len__(self) -> int: ...
-    def batches(self, batch_size: int, # images per batch (before the share of `rank` is taken)
-                indices=None, # the images of this pass, in order (None: all, in order)
-                rank: int = 0, world: int = 1, # with world > 1: this process's share of every batch
-                seed: int = 0, # random augmentations of the pass draw from this seed
-               ) -> Iterable: ...
+    def batches(self, batch_size: int,  # images per batch (before the share of `rank` is taken)
+                indices=None,  # the images of this pass, in order (None: all, in order)
+                rank: int = 0, world: int = 1,  # with world > 1: this process's share of every batch
+                seed: int = 0) -> Iterable: ...  # random augmentations of the pass draw from this seed
 
 # %% ../nbs/04_features.ipynb #c4351eb4
 @torch.inference_mode()
-def compute_features(model: nn.Module, dataset, # a `View`, or (image tensor, label) pairs: clustering view
-                     batch_size: int = 256, num_workers: int = 0, device=None, # None: the model's device
-                     project=None, # optional function of each batch of features (a tensor), before storing
-                     indices=None, # optional subset of the data set, in this order (a View's unread: NaN)
+def compute_features(model: nn.Module, dataset,  # a `View`, or (image tensor, label) pairs: clustering view
+                     batch_size: int = 256, num_workers: int = 0, device=None,  # None: the model's device
+                     project=None,  # optional function of each batch of features (a tensor), before storing
+                     indices=None,  # optional subset of the data set, in this order (a View's unread: NaN)
                      progress: bool = True,
-                     amp: bool | None = None, # mixed precision on CUDA (None: on); False keeps fp32
+                     amp: bool | None = None,  # mixed precision on CUDA (None: on); False keeps fp32
                     ) -> np.ndarray:
     "FC2 features of every image of `dataset` (or of `indices`), in order, as an N×D float32 array."
     device = get_device(device) if device is not None else next(model.parameters()).device

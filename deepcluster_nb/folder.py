@@ -31,9 +31,9 @@ __all__ = ['folder_config', 'Groups', 'group_images', 'show_groups', 'past_assig
            'main']
 
 # %% ../nbs/13_your_images.ipynb #8691dc94
-def folder_config(n_images: int, # images in the folder (k and the batch are checked against it)
-                  size: int = 32, # side of the views: below 64, the small-image settings (notebook 12)
-                  **kw) -> DeepClusterConfig: # any setting of `DeepClusterConfig`
+def folder_config(n_images: int,  # images in the folder (k and the batch are checked against it)
+                  size: int = 32,  # side of the views: below 64, the small-image settings (notebook 12)
+                  **kw) -> DeepClusterConfig:  # any setting of `DeepClusterConfig`
     "Settings for a folder: `SMALL` + `DIGITS` (with flips) below 64 px, else the paper's; `kw` overrides."
     preset = {**SMALL, **DIGITS, 'flip': True} if size < 64 else {}   # flips suit photos
     return DeepClusterConfig(**{**preset, 'input_size': size, **kw}).check(n_images)
@@ -76,9 +76,9 @@ class Groups:
 
 # %% ../nbs/13_your_images.ipynb #5a077f09
 def group_images(model, dataset: ImageFiles, k: int, size: int = 32,
-                 crop: bool = True, # the clustering view's centre crop (False: the whole image, as `DIGITS`)
+                 crop: bool = True,  # the clustering view's centre crop (False: the whole image, as `DIGITS`)
                  pca_dim: int = 256, seed: int = 0, batch_size: int = 64, device=None,
-                 memory_budget: float = 4 * 2**30, # bytes for the features, else the PCA streams
+                 memory_budget: float = 4 * 2**30,  # bytes for the features, else the PCA streams
                  fit_size: int | None = None) -> Groups:
     "Cluster `dataset`'s images with `model` as an epoch of DeepCluster does, once, and describe the groups."
     view = LoaderView(dataset, clustering_transform(size, crop=crop))   # an image gone bad: group -1
@@ -88,8 +88,8 @@ def group_images(model, dataset: ImageFiles, k: int, size: int = 32,
     return Groups(list(dataset.paths), x, pca, km.assignments, km.centroids)
 
 # %% ../nbs/13_your_images.ipynb #542b02a6
-def show_groups(groups: Groups, dataset, which, # group ids, one row each
-                n: int = 8): # images per row, nearest the centre first
+def show_groups(groups: Groups, dataset, which,  # group ids, one row each
+                n: int = 8):  # images per row, nearest the centre first
     "An image grid: one row per group of `which`, its `n` images nearest the centre."
     titles = [f'group {g} ({groups.sizes[g]})' for g in which]
     return show_rows(dataset, [groups.members(g)[:n] for g in which], n, titles)
@@ -116,7 +116,7 @@ def lineage(self: Groups, group: int, past: dict) -> list[tuple[int, int, float]
 class GroupBrowser:
     "Page through the groups of a folder: the state and moves of the widget, testable without a browser."
     def __init__(self, groups: Groups, dataset, per_page: int = 16,
-                 past: dict | None = None): # `past_assignments(run_dir)`: sizes by epoch in the caption
+                 past: dict | None = None):  # `past_assignments(run_dir)`: sizes by epoch in the caption
         self.groups, self.dataset, self.per_page, self.past = groups, dataset, per_page, past or {}
         self.group, self.page = int(np.argmax(groups.sizes)), 0
 

@@ -68,7 +68,7 @@ def split_empty_clusters(c: torch.Tensor, counts: torch.Tensor, gen: torch.Gener
 
 # %% ../nbs/06_kmeans.ipynb #8725bcc8
 def kmeans_torch(x: torch.Tensor, k: int, niter: int = 20, seed: int = 0,
-                 init: torch.Tensor | None = None, # k×d starting centroids (None: k random rows of x)
+                 init: torch.Tensor | None = None,  # k×d starting centroids (None: k random rows of x)
                 ) -> KMeansResult:
     "Lloyd's k-means in torch on `x`'s device: `niter` iterations from k random points, empty ones re-seeded."
     gen = torch.Generator().manual_seed(seed)
@@ -117,14 +117,12 @@ def kmeans_backend(backend: str = 'auto') -> str:
     return backend
 
 # %% ../nbs/06_kmeans.ipynb #4800c698
-def run_kmeans(
-    x,  # N×d features (array or tensor), finite
-    k: int,  # number of clusters, 2 ≤ k ≤ N
-    niter: int = 20,  # Lloyd iterations (the paper: 20)
-    seed: int | None = None,  # None: a fresh seed from NumPy's generator (reproducible under `set_seed`)
-    backend: str = 'auto',  # 'auto', 'faiss-cpu', 'faiss-gpu' or 'torch'
-    device=None,  # the torch backend's device (None: the best available)
-) -> KMeansResult:
+def run_kmeans(x,  # N×d features (array or tensor), finite
+               k: int,  # number of clusters, 2 ≤ k ≤ N
+               niter: int = 20,  # Lloyd iterations (the paper: 20)
+               seed: int | None = None,  # None: drawn from NumPy's generator (repeatable under `set_seed`)
+               backend: str = 'auto',  # 'auto', 'faiss-cpu', 'faiss-gpu' or 'torch'
+               device=None) -> KMeansResult:  # the torch backend's device (None: the best available)
     "k-means as DeepCluster runs it each epoch, after checking the input."
     check_features(x)
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:

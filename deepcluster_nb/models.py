@@ -49,10 +49,8 @@ def _paper_init(m: nn.Conv2d | nn.Linear) -> None:
     nn.init.zeros_(m.bias)
 
 # %% ../nbs/03_models.ipynb #d4a45fec
-def init_weights(
-    module: nn.Module,
-    scheme: str = 'paper',  # 'paper': official N(0, 0.01) linear layers; 'torch': PyTorch's default
-) -> None:
+def init_weights(module: nn.Module,
+                 scheme: str = 'paper') -> None:  # 'paper': official N(0, 0.01) linears; 'torch': PyTorch's
     "Initialise the convolutions, BN and linear layers of `module`: the official way, or PyTorch's."
     if scheme not in INITS: raise ValueError(f"init={scheme!r}; choose one of {INITS}")
     for m in module.modules():
@@ -67,7 +65,7 @@ def init_weights(
 class DeepClusterNet(nn.Module):
     "A convnet in DeepCluster's layout: `sobel` (or None), `features`, `classifier`, `top_layer`."
     def __init__(self, features: nn.Sequential, classifier: nn.Sequential, num_classes: int,
-                 sobel: bool = True, init: str = 'paper'): # see `init_weights`
+                 sobel: bool = True, init: str = 'paper'):  # see `init_weights`
         super().__init__()
         self.features, self.classifier = features, classifier
         self.top_layer, self.init = nn.Linear(classifier[-2].out_features, num_classes), init
@@ -86,15 +84,13 @@ def _flat_size(features, in_channels, input_size):
     with torch.no_grad(): return features(torch.zeros(1, in_channels, input_size, input_size)).numel()
 
 # %% ../nbs/03_models.ipynb #c413aadf
-def alexnet(
-    sobel: bool = True,  # grey + Sobel front (the paper's setting)
-    num_classes: int = 1000,  # outputs of the top layer (k, the number of clusters)
-    input_size: int = 224,  # 224 for ImageNet; 32 (or below 64) selects the small-input variant
-    width: float = 1.0,  # conv channel multiplier (1 = paper)
-    hidden: int = 4096,  # width of the two classifier layers (4096 = paper)
-    pool: int | None = None,  # max-pool window (stride 2): None is the paper's 3; 2 halves 32-px maps exactly
-    init: str = 'paper',  # 'paper' or 'torch' (see `init_weights`)
-) -> DeepClusterNet:
+def alexnet(sobel: bool = True,  # grey + Sobel front (the paper's setting)
+            num_classes: int = 1000,  # outputs of the top layer (k, the number of clusters)
+            input_size: int = 224,  # 224 for ImageNet; 32 (or below 64) selects the small-input variant
+            width: float = 1.0,  # conv channel multiplier (1 = paper)
+            hidden: int = 4096,  # width of the two classifier layers (4096 = paper)
+            pool: int | None = None,  # max-pool window (stride 2): None: the paper's 3; 2 halves 32-px maps
+            init: str = 'paper') -> DeepClusterNet:  # 'paper' or 'torch' (see `init_weights`)
     "AlexNet with BatchNorm as in DeepCluster; below 64 px, conv1 becomes 5×5 with stride 1."
     cfg = ALEXNET_SMALL if input_size < 64 else ALEXNET
     features = make_features(cfg, _in_channels(sobel), pool or 3, width)
@@ -104,15 +100,9 @@ def alexnet(
     return DeepClusterNet(features, classifier, num_classes, sobel, init)
 
 # %% ../nbs/03_models.ipynb #e15a3743
-def vgg16(
-    sobel: bool = True,
-    num_classes: int = 1000,
-    input_size: int = 224,
-    width: float = 1.0,
-    hidden: int = 4096,
-    pool: int | None = None,  # VGG always pools 2×2: None or 2
-    init: str = 'paper',
-) -> DeepClusterNet:
+def vgg16(sobel: bool = True, num_classes: int = 1000, input_size: int = 224, width: float = 1.0,
+          hidden: int = 4096, pool: int | None = None,  # VGG always pools 2×2: None or 2
+          init: str = 'paper') -> DeepClusterNet:
     "VGG-16 with BatchNorm as in DeepCluster (thirteen 3×3 convolutions, five 2×2 max-pools)."
     if pool not in (None, 2): raise ValueError(f"pool={pool}: VGG-16 pools 2×2; leave pool unset")
     features = make_features(VGG16, _in_channels(sobel), pool=2, width=width)

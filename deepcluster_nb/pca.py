@@ -109,17 +109,14 @@ def preprocess_features(x, dim: int = 256, backend: str = 'faiss') -> np.ndarray
     return l2_normalize(_numpy(WhitenedPCA(dim, backend).fit(x).transform(_numpy(x))))
 
 # %% ../nbs/05_pca.ipynb #5fde4eae
-def whitened_features(
-    model,
-    dataset,  # the network, and the data set under the clustering view (or a `View`)
-    dim: int = 256,
-    backend: str = 'faiss',
-    memory_budget: float = 4 * 2**30,  # bytes the full N×D float32 feature matrix may take
-    fit_size: int | None = None,  # streaming: images the PCA is fitted on (None: what fits, at most 256 k)
-    seed: int = 0,
-    timer: Timer | None = None,  # seconds to 'features' and 'pca' (streaming: 'features')
-    **kw,  # goes to `compute_features` (batch_size, num_workers, device, progress)
-) -> tuple[np.ndarray, WhitenedPCA]:
+def whitened_features(model, dataset,  # the network, and the data set under the clustering view (or a `View`)
+                      dim: int = 256, backend: str = 'faiss',
+                      memory_budget: float = 4 * 2**30,  # bytes the full N×D float32 feature matrix may take
+                      fit_size: int | None = None,  # streaming: images the PCA is fit on (None: ≤ 256 k)
+                      seed: int = 0,
+                      timer: Timer | None = None,  # seconds to 'features' and 'pca' (streaming: 'features')
+                      **kw,  # goes to `compute_features` (batch_size, num_workers, device, progress)
+                     ) -> tuple[np.ndarray, WhitenedPCA]:
     "Features of the whole data set PCA-whitened to `dim` and L2-normalised (NaN: unread), and the PCA."
     timer = timer or Timer()
     n, d = len(dataset), model.classifier[-2].out_features

@@ -16,9 +16,9 @@ __all__ = ['UniformClusterSampler']
 # %% ../nbs/07_sampler.ipynb #0f565ae5
 class UniformClusterSampler(Sampler):
     "N indices per epoch, drawn uniformly over the non-empty clusters of `assignments`; seeded."
-    def __init__(self, assignments, # one cluster id per image (this epoch's pseudo-labels; -1: left out)
+    def __init__(self, assignments,  # one cluster id per image (this epoch's pseudo-labels; -1: left out)
                  seed: int = 0,
-                 size: int | None = None): # indices to draw (None: N; the official code: `reassign` × N)
+                 size: int | None = None):  # indices to draw (None: N; the official code: `reassign` × N)
         a = np.asarray(assignments)
         if a.ndim != 1 or not (a >= 0).any():
             raise ValueError(f"assignments must be a non-empty 1-D array, some ids ≥ 0; got shape {a.shape}")

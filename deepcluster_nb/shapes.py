@@ -61,11 +61,11 @@ def _colours(rng, min_contrast):
         if abs(_grey(bg) - _grey(fg)) >= min_contrast: return bg, fg
 
 # %% ../nbs/01b_shapes.ipynb #daf49624
-def render_shape(kind: str, # one of SHAPES
+def render_shape(kind: str,  # one of SHAPES
                  size: int, rng: np.random.Generator,
-                 clutter: int = 3, # distractor strokes drawn behind the shape
-                 scale: tuple[float, float] = (0.25, 0.45), # shape radius as a fraction of the side
-                 min_contrast: float = 60, # least grey-level difference between shape and background
+                 clutter: int = 3,  # distractor strokes drawn behind the shape
+                 scale: tuple[float, float] = (0.25, 0.45),  # shape radius as a fraction of the side
+                 min_contrast: float = 60,  # least grey-level difference between shape and background
                 ) -> np.ndarray:
     "One size×size×3 uint8 image of a `kind` shape on a cluttered background."
     ss = 4 * size
@@ -82,12 +82,10 @@ def render_shape(kind: str, # one of SHAPES
     return np.asarray(im.resize((size, size), Image.BOX))
 
 # %% ../nbs/01b_shapes.ipynb #71bafdec
-def make_shapes(
-    n_per_class: int,  # images per class
-    size: int = 32, seed: int = 0,
-    classes: tuple[str, ...] = SHAPES,
-    **kw,  # `kw` goes to `render_shape` (clutter, scale, min_contrast)
-) -> tuple[np.ndarray, np.ndarray]:
+def make_shapes(n_per_class: int,  # images per class
+                size: int = 32, seed: int = 0, classes: tuple[str, ...] = SHAPES,
+                **kw,  # `kw` goes to `render_shape` (clutter, scale, min_contrast)
+               ) -> tuple[np.ndarray, np.ndarray]:
     "A generated data set: N×size×size×3 uint8 images and their N class ids, deterministic by `seed`."
     unknown = set(classes) - set(_DRAW)
     if unknown: raise ValueError(f"unknown shape classes {sorted(unknown)}; choose from {SHAPES}")

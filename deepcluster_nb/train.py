@@ -54,17 +54,12 @@ def mixed_precision(device: torch.device, amp: bool | None = None) -> tuple[bool
     return cuda, dtype, torch.amp.GradScaler('cuda', enabled=cuda and dtype == torch.float16)
 
 # %% ../nbs/08_train.ipynb #74524151
-def train_epoch(
-    model: nn.Module,
-    batches,  # (images, targets), or (images, image indices) with `labels`
-    optimizer,
-    top_optimizer,
-    labels: torch.Tensor | None = None,  # pseudo-label of each image, by index
-    epoch: int = 0,
-    progress: bool = True,
-    check_every: int = 50,
-    amp: bool | None = None,  # mixed precision on CUDA (None: on); False trains in fp32 as the official code
-) -> float:
+def train_epoch(model: nn.Module, batches,  # (images, targets), or (images, image indices) with `labels`
+                optimizer, top_optimizer,
+                labels: torch.Tensor | None = None,  # pseudo-label of each image, by index
+                epoch: int = 0, progress: bool = True, check_every: int = 50,
+                amp: bool | None = None,  # mixed precision on CUDA (None: on); False: fp32, as officially
+               ) -> float:
     "One epoch of cross-entropy on pseudo-labels; returns the mean loss."
     device = next(model.parameters()).device
     cuda, dtype, scaler = mixed_precision(device, amp)
@@ -104,17 +99,12 @@ class DeepCluster(Resumable):
     "A DeepCluster run on `dataset` (PIL images or a `ViewSource`): network, optimiser, assignments, history."
     rank, world = 0, 1   # this process's place among the processes of the run (notebook 11)
 
-    def __init__(
-        self,
-        dataset,
-        cfg: DeepClusterConfig,
-        run_dir: str | Path | None = None,
-        labels=None,  # true labels, only to score the clusters (None: the data set's `targets`, if any)
-        resume: bool = True,  # continue the run found in run_dir (False: refuse to touch it)
-        overwrite: bool = False,  # delete the run found in run_dir and start afresh
-        progress: bool | str = True,  # a line per epoch and a bar per pass; 'epochs': the lines only
-        remap: bool = False,  # resume on files that changed: images matched by path, new ones unassigned
-    ):
+    def __init__(self, dataset, cfg: DeepClusterConfig, run_dir: str | Path | None = None,
+                 labels=None,  # true labels, only to score clusters (None: the data set's `targets`)
+                 resume: bool = True,  # continue the run found in run_dir (False: refuse to touch it)
+                 overwrite: bool = False,  # delete the run found in run_dir and start afresh
+                 progress: bool | str = True,  # a line per epoch and a bar per pass; 'epochs': the lines only
+                 remap: bool = False):  # resume on changed files: images matched by path, new ones unassigned
         self.dataset, self.cfg, self.progress = dataset, cfg.check(len(dataset)), progress
         self.labels = _score_labels(getattr(dataset, 'targets', None) if labels is None else labels)
         self.device = get_device(cfg.device)

@@ -24,10 +24,9 @@ def _to_normalized_tensor():
     return [v2.ToDtype(torch.float32, scale=True), v2.Normalize(IMAGENET_MEAN, IMAGENET_STD)]
 
 # %% ../nbs/01a_views.ipynb #82931d2d
-def clustering_transform(
-    size: int = 224,  # side of the view
-    crop: bool = True,  # resize to size·256/224, then centre crop (the paper); False: resize to size
-) -> v2.Compose:
+def clustering_transform(size: int = 224,  # side of the view
+                         crop: bool = True,  # size·256/224, then centre crop (paper); False: resize to size
+                        ) -> v2.Compose:
     "The view used to compute features for k-means: resize, centre crop, normalise; no randomness."
     resize = v2.Resize(round(size * 256 / 224) if crop else size, antialias=True)
     return v2.Compose([v2.ToImage(), resize, v2.CenterCrop(size), *_to_normalized_tensor()])
@@ -48,12 +47,11 @@ def check_augment(augment: str) -> str:
     return augment
 
 # %% ../nbs/01a_views.ipynb #eae02b48
-def training_transform(
-    size: int = 224,  # side of the view
-    augment: str = 'paper',  # 'paper' (random resized crop), 'shifts' (±size/16 px) or 'none'
-    flip: bool = True,  # random horizontal flip (the paper); off for digits, letters, scans
-    scale: tuple[float, float] | None = None,  # 'paper': crop area range; None: `crop_scale(size)`
-) -> v2.Compose:
+def training_transform(size: int = 224,  # side of the view
+                       augment: str = 'paper',  # 'paper' (random resized crop), 'shifts' (±size/16), 'none'
+                       flip: bool = True,  # random horizontal flip (the paper); off for digits, text, scans
+                       scale: tuple[float, float] | None = None,  # 'paper' areas (None: `crop_scale(size)`)
+                      ) -> v2.Compose:
     "The view used to train on pseudo-labels: an augmentation, an optional horizontal flip, normalise."
     whole = [v2.Resize(size, antialias=True), v2.CenterCrop(size)]
     aug = {'paper': lambda: [v2.RandomResizedCrop(size, scale=scale or crop_scale(size), antialias=True)],
@@ -78,7 +76,7 @@ def denormalize(x: torch.Tensor) -> torch.Tensor:
     return (x * std + mean).clamp(0, 1)
 
 # %% ../nbs/01a_views.ipynb #22b8ef57
-def show_images(images, # normalised C×H×W tensors, H×W×3 uint8 arrays, PIL images, or None for a blank cell
+def show_images(images,  # normalised C×H×W tensors, H×W×3 uint8 arrays, PIL images, or None for a blank cell
                 titles=None, ncols: int = 8, size: float = 1.4):
     "Show `images` in a grid with optional titles; returns the figure."
     import matplotlib.pyplot as plt

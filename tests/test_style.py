@@ -1,4 +1,5 @@
 "The library reads like a reference: lines of at most 110 characters, one statement a line (ruff), exports in sync."
+import ast
 import json
 import subprocess
 import sys
@@ -35,3 +36,36 @@ def test_the_check_would_catch_a_long_line(tmp_path):
     out = subprocess.run([str(RUFF), 'check', str(f), '--isolated', '--select', 'E501,E702', '--line-length', '110',
                           '--output-format', 'json'], capture_output=True, text=True).stdout
     assert sorted(d['code'] for d in json.loads(out)) == ['E501', 'E702']
+
+
+def _signature_misfits(src: str) -> list[str]:
+    "Signatures not in the kit's one style: parameters follow `def f(`, later lines aligned under the first."
+    bad = []
+    for node in ast.walk(ast.parse(src)):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)): continue
+        a = node.args
+        params = [*a.posonlyargs, *a.args, *([a.vararg] if a.vararg else []), *a.kwonlyargs,
+                  *([a.kwarg] if a.kwarg else [])]
+        if not params: continue
+        line = src.splitlines()[node.lineno - 1]
+        paren = line.index('(', line.index('def ' + node.name))
+        first, rest = params[0], params[1:]
+        if first.lineno != node.lineno: bad.append(f'{node.name}: first parameter not on the def line')
+        for p in rest:
+            if p.lineno != node.lineno and p.col_offset not in (paren + 1, paren + 2, paren + 3):   # `*a`, `**kw`
+                if src.splitlines()[p.lineno - 1][:p.col_offset].strip() == '':
+                    bad.append(f'{node.name}: parameter {p.arg} not aligned under the first')
+    return bad
+
+
+def test_one_signature_style():
+    bad = [f'{f.name}: {m}' for f in sorted((ROOT / 'deepcluster_nb').glob('[a-z]*.py')) if f.name != '_modidx.py'
+           for m in _signature_misfits(f.read_text())]
+    assert not bad, 'edit the notebook, then nbdev-export:\n' + '\n'.join(bad)
+
+
+def test_the_signature_check_would_catch_the_other_style():
+    other = 'def f(\n    a: int,  # the a\n    b=2,\n) -> int:\n    return a\n'
+    ours = 'def g(a: int,  # the a\n      b=2, *c, **kw) -> int:\n    return a\n'
+    assert _signature_misfits(other) == ['f: first parameter not on the def line', 'f: parameter b not aligned under the first']
+    assert _signature_misfits(ours) == []
