@@ -29,23 +29,12 @@ def in_test() -> bool:
 # %% ../nbs/00_core.ipynb #1c188a51
 def as_list(value, name: str, kind=int) -> list:
     "A list parameter as a list of `kind`: from a list, text like '5,10' or '[5, 10]', or one value."
-    items = (
-        value.strip().strip('[]').split(',')
-        if isinstance(value, str)
-        else value
-        if isinstance(value, (list, tuple))
-        else [value]
-    )
-    try:
-        out = [
-            kind(v.strip()) if isinstance(v, str) else kind(v)
-            for v in items
-            if not (isinstance(v, str) and not v.strip())
-        ]
+    items = value.strip().strip('[]').split(',') if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)): items = [items]
+    try: out = [kind(v.strip() if isinstance(v, str) else v) for v in items if str(v).strip()]
     except (TypeError, ValueError):
-        raise TypeError(
-            f"parameter {name}={value!r}: expected a list of {kind.__name__} like [5, 10] or '5,10'"
-        ) from None
+        raise TypeError(f"parameter {name}={value!r}: expected a list of {kind.__name__} "
+                        "like [5, 10] or '5,10'") from None
     if not out: raise ValueError(f"parameter {name}={value!r} is empty; give at least one value")
     return out
 
@@ -54,22 +43,17 @@ def get_device(device: str | torch.device | None = None,  # 'cuda', 'cuda:1', 'm
               ) -> torch.device:
     "The device to run on: `device` when given (and present), else CUDA, then MPS, then CPU."
     if device is None or device == 'auto':
-        if torch.cuda.is_available(): return torch.device('cuda')
-        if torch.backends.mps.is_available(): return torch.device('mps')
-        return torch.device('cpu')
+        mps = torch.backends.mps.is_available()
+        return torch.device('cuda' if torch.cuda.is_available() else 'mps' if mps else 'cpu')
     try: d = torch.device(device)
-    except (RuntimeError, TypeError):
-        raise ValueError(f"device={device!r} is not a device; use 'cuda', 'cuda:1', 'mps', 'cpu' or 'auto'"
-                         ) from None
+    except (RuntimeError, TypeError): raise ValueError(f"device={device!r} is not a device; use 'cuda', "
+                                                       "'cuda:1', 'mps', 'cpu' or 'auto'") from None
     if d.type == 'cuda' and not torch.cuda.is_available():
-        raise RuntimeError(
-            f"device={str(device)!r} was asked for, but torch {torch.__version__} sees no CUDA GPU; "
-            "use device='cpu' (or 'auto'), or install a CUDA build of torch on a GPU machine"
-        )
+        raise RuntimeError(f"device={str(device)!r} was asked for, but torch {torch.__version__} sees no "
+                           "CUDA GPU; use device='cpu' or 'auto', or install a CUDA build of torch on a GPU")
     if d.type == 'mps' and not torch.backends.mps.is_available():
-        raise RuntimeError(
-            f"device={str(device)!r} was asked for, but MPS is not available; use device='cpu' or 'auto'"
-        )
+        raise RuntimeError(f"device={str(device)!r} was asked for, but MPS is not available; "
+                           "use device='cpu' or 'auto'")
     return d
 
 # %% ../nbs/00_core.ipynb #b497df0b
@@ -103,6 +87,7 @@ def rng_state() -> dict:
     if torch.cuda.is_available(): state['cuda'] = torch.cuda.get_rng_state_all()
     return state
 
+# %% ../nbs/00_core.ipynb #4b86497c
 def set_rng_state(state: dict) -> None:
     "Restore generator states saved by `rng_state`."
     random.setstate(state['python'])
@@ -114,13 +99,9 @@ def set_rng_state(state: dict) -> None:
 # %% ../nbs/00_core.ipynb #6c3fd4ad
 class Timer:
     "Add up wall-clock seconds per named stage: `with timer('kmeans'): ...`; `timer.times` holds the sums."
-    def __init__(self, device: torch.device | str = 'cpu'): # CUDA is synchronised before each reading
+    def __init__(self, device: torch.device | str = 'cpu'):  # CUDA is synchronised before each reading
         self.sync = torch.device(device).type == 'cuda'
         self.times = defaultdict(float)
-
-    def _now(self):
-        if self.sync: torch.cuda.synchronize()
-        return time.perf_counter()
 
     @contextmanager
     def __call__(self, stage: str):
@@ -130,6 +111,12 @@ class Timer:
 
     def __repr__(self): return 'Timer(' + ', '.join(f'{k}={v:.3f}s' for k, v in self.times.items()) + ')'
 
+# %% ../nbs/00_core.ipynb #f54554fc
+@patch
+def _now(self: Timer) -> float:
+    if self.sync: torch.cuda.synchronize()
+    return time.perf_counter()
+
 # %% ../nbs/00_core.ipynb #56515103
 def clock(seconds: float) -> str:
     "`3725` → `'1:02:05'`, `65` → `'1:05'`."
@@ -137,6 +124,7 @@ def clock(seconds: float) -> str:
     h, m = divmod(m, 60)
     return f'{h}:{m:02d}:{s:02d}' if h else f'{m}:{s:02d}'
 
+# %% ../nbs/00_core.ipynb #a8179e6e
 class Progress:
     "Print a line per finished step of a long job, with the time elapsed and an estimate of the time left."
     def __init__(self, total: float,  # the job's work, in any unit (epochs, epochs + evaluations, runs)
@@ -146,22 +134,24 @@ class Progress:
         self.start = self.last = time.perf_counter()
         self.bar = tqdm(total=total, desc=desc, disable=not bar)
 
-    def __call__(self, msg: str, work: float = 1,  # this step's share of `total`
-                 computed: bool = True) -> str:  # False: loaded from disk (left out of the rate)
-        "Count the step, print its line and return it."
-        now = time.perf_counter()
-        self.done += work
-        if computed: self.work, self.seconds = self.work + work, self.seconds + now - self.last
-        self.last = now
-        rest = max(self.total - self.done, 0)
-        if not rest: left = '0:00'
-        elif self.work: left = f'about {clock(self.seconds / self.work * rest)}'
-        else: left = 'unknown'
-        line = f'[{self.done:g}/{self.total:g}] {msg} | {clock(now - self.start)} elapsed, {left} left'
-        self.bar.update(work)
-        if not rest: self.bar.close()
-        print(line, flush=True)
-        return line
+# %% ../nbs/00_core.ipynb #ca9cdc27
+@patch
+def __call__(self: Progress, msg: str, work: float = 1,  # this step's share of `total`
+             computed: bool = True) -> str:  # False: loaded from disk (left out of the rate)
+    "Count the step, print its line and return it."
+    now = time.perf_counter()
+    self.done += work
+    if computed: self.work, self.seconds = self.work + work, self.seconds + now - self.last
+    self.last = now
+    rest = max(self.total - self.done, 0)
+    if not rest: left = '0:00'
+    elif self.work: left = f'about {clock(self.seconds / self.work * rest)}'
+    else: left = 'unknown'
+    line = f'[{self.done:g}/{self.total:g}] {msg} | {clock(now - self.start)} elapsed, {left} left'
+    self.bar.update(work)
+    if not rest: self.bar.close()
+    print(line, flush=True)
+    return line
 
 # %% ../nbs/00_core.ipynb #46f0f38a
 class DiskFullError(OSError):
@@ -172,6 +162,7 @@ def _umask() -> int:
     os.umask(mask)
     return mask
 
+# %% ../nbs/00_core.ipynb #6c6c8fa3
 def _write_failed(path: Path, e: BaseException) -> DiskFullError:
     "The error for a failed write of `path`: a full disk named as such, any other cause as it is."
     full = getattr(e, 'errno', None) in (errno.ENOSPC, errno.EDQUOT) or isinstance(e, RuntimeError)
@@ -181,6 +172,7 @@ def _write_failed(path: Path, e: BaseException) -> DiskFullError:
     return DiskFullError(f"{path}: could not be written ({type(e).__name__}: {str(e).splitlines()[0]}); "
                          f"{why} The previous {path.name}, if any, is unchanged")
 
+# %% ../nbs/00_core.ipynb #93d54466
 def atomic_write(path: str | Path, write,  # write(f) fills the open temporary file
                  mode: str = 'wb') -> Path:
     "Write `path` through a temporary file beside it, fsync and rename, so `path` is never half-written."
@@ -201,6 +193,7 @@ def atomic_write(path: str | Path, write,  # write(f) fills the open temporary f
         raise
     return path
 
+# %% ../nbs/00_core.ipynb #10623f62
 def atomic_save(obj, path: str | Path) -> Path:
     "`torch.save(obj, path)`, atomically (see `atomic_write`)."
     return atomic_write(path, lambda f: torch.save(obj, f))
@@ -208,6 +201,17 @@ def atomic_save(obj, path: str | Path) -> Path:
 def atomic_write_json(obj, path: str | Path) -> Path:
     "`obj` as JSON in `path`, atomically (see `atomic_write`)."
     return atomic_write(path, lambda f: json.dump(obj, f, indent=1), 'w')
+
+# %% ../nbs/00_core.ipynb #c25a0ebc
+def _probe_write(path: Path) -> None:
+    "Raise unless a file can be made in `path`'s folder (a temporary probe file, removed at once)."
+    try:
+        fd, probe = tempfile.mkstemp(dir=path.parent, prefix='.write-test.')
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise PermissionError(f"{path}: cannot write in {path.parent} ({e.strerror or e}); "
+                              "choose a folder you may write to") from None
 
 # %% ../nbs/00_core.ipynb #c0a1e7f2
 def check_output(path: str | Path,  # a file the job will write when it is done
@@ -223,15 +227,10 @@ def check_output(path: str | Path,  # a file the job will write when it is done
     if path.exists() and not (ours and ours(path)):
         raise FileExistsError(f"{path} exists and was not written by deepcluster_nb: delete it or choose "
                               "another path (nothing was overwritten)")
-    try:
-        fd, probe = tempfile.mkstemp(dir=parent, prefix='.write-test.')
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as e:
-        raise PermissionError(f"{path}: cannot write in {parent} ({e.strerror or e}); "
-                              "choose a folder you may write to") from None
+    _probe_write(path)
     return path
 
+# %% ../nbs/00_core.ipynb #5253f51b
 def load_checkpoint(path: str | Path, map_location=None) -> dict:
     "`torch.load` with `weights_only=True`: tensors, numbers, text and containers of them; never code."
     try: return torch.load(path, map_location=map_location, weights_only=True)
@@ -246,6 +245,7 @@ def load_checkpoint(path: str | Path, map_location=None) -> dict:
             "kit: convert it once with `upgrade_checkpoint`; a file from elsewhere: do not load it"
         ) from None
 
+# %% ../nbs/00_core.ipynb #285b3d08
 def checkpoint_weights(ck: dict) -> dict:
     "The network weights in a checkpoint (`model`, or the official `state_dict`) without `module.` prefixes."
     return {k.replace('module.', ''): v for k, v in ck.get('model', ck.get('state_dict', ck)).items()}
@@ -269,23 +269,24 @@ def _alive(pid: int) -> bool:
 
 def _me() -> str: return f'{socket.gethostname()} {os.getpid()}'
 
+def _stale(holder: str) -> bool:
+    "A lock that holds nothing, or names this process or an ended process of this host."
+    host, _, pid = holder.partition(' ')
+    mine = host == socket.gethostname()
+    return not host or (mine and (pid == str(os.getpid()) or not _alive(int(pid) if pid.isdigit() else 0)))
+
+# %% ../nbs/00_core.ipynb #44239178
 def take_lock(path: str | Path) -> Path:
     "Hold `path` as this process's lock (host and pid inside); refuse a live one, take over a stale one."
     path, me = Path(path), _me()
     try:
         with os.fdopen(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666), 'w') as f: f.write(me)
         return path
-    except FileExistsError: host, _, pid = path.read_text().strip().partition(' ')
-    if not host or (
-        host == socket.gethostname()
-        and (pid == str(os.getpid()) or not _alive(int(pid) if pid.isdigit() else 0))
-    ):
-        atomic_write(path, lambda f: f.write(me), 'w')
-        return path
-    raise RuntimeError(
-        f"{path.parent} is in use by process {pid} on {host} ({path.name}): wait for that run to end, "
-        f"use another directory, or delete {path} if that process is gone"
-    )
+    except FileExistsError: holder = path.read_text().strip()
+    if _stale(holder): return atomic_write(path, lambda f: f.write(me), 'w')
+    host, _, pid = holder.partition(' ')
+    raise RuntimeError(f"{path.parent} is in use by process {pid} on {host} ({path.name}): wait for that run "
+                       f"to end, use another directory, or delete {path} if that process is gone")
 
 # %% ../nbs/00_core.ipynb #85c791f4
 class RunDir:
@@ -303,10 +304,11 @@ class RunDir:
         self.locked = bool(take_lock(self.lock))
         for tmp in self.path.glob('*.tmp'): tmp.unlink()          # left by a run killed while writing
 
-    @property
-    def latest(self) -> Path: return self.path / 'checkpoint.pt'
-    @property
-    def lock(self) -> Path: return self.path / 'run.lock'
+# %% ../nbs/00_core.ipynb #3063c220
+@patch(as_prop=True)
+def latest(self: RunDir) -> Path: return self.path / 'checkpoint.pt'
+@patch(as_prop=True)
+def lock(self: RunDir) -> Path: return self.path / 'run.lock'
 
 # %% ../nbs/00_core.ipynb #5e7b2c19
 @patch
@@ -324,6 +326,7 @@ def check_lock(self: RunDir) -> None:
             "writing. Let one run use the folder, then resume it"
         )
 
+# %% ../nbs/00_core.ipynb #44d99863
 @patch
 def release(self: RunDir) -> None:
     "Give the lock back (at the end of a run), if it is still this process's."
@@ -337,6 +340,7 @@ def saved(self: RunDir) -> list[Path]:
     epochs = sorted(self.path.glob('checkpoint_epoch*.pt'), reverse=True)
     return [p for p in [self.latest, *epochs] if p.exists()]
 
+# %% ../nbs/00_core.ipynb #bfb1e9c7
 @patch
 def clear(self: RunDir) -> None:
     "Remove the checkpoints and the history (the lock stays)."
@@ -356,6 +360,7 @@ def save(self: RunDir, state: dict, epoch: int, history: list) -> Path:
     atomic_write_json(history, self.path / 'history.json')
     return self.latest
 
+# %% ../nbs/00_core.ipynb #ddf81d57
 @patch
 def load_newest(self: RunDir, map_location=None) -> tuple[dict, Path]:
     "The newest checkpoint that loads, and its path; raise naming the files when none does."
