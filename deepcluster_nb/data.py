@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from fastcore.basics import patch
 from PIL import Image, ImageFile, ImageOps
 from torch.utils.data import DataLoader, Dataset, Sampler, default_collate
 from torchvision.datasets import CIFAR10, ImageFolder
@@ -31,21 +32,17 @@ class ImageArrayDataset(Dataset):
     "Images in memory as an N×H×W×3 uint8 array, with `targets` and `classes` like torchvision's data sets."
     def __init__(self, images: np.ndarray, targets, classes, transform=None):
         if images.ndim != 4 or images.shape[-1] != 3 or images.dtype != np.uint8:
-            raise ValueError(
-                f"images must be an N×H×W×3 uint8 array, got {images.dtype} of shape {images.shape}"
-            )
+            raise ValueError(f"images must be an N×H×W×3 uint8 array, got {images.dtype} of shape "
+                             f"{images.shape}")
         if len(images) != len(targets): raise ValueError(f"{len(images)} images but {len(targets)} targets")
-        self.images, self.targets, self.classes, self.transform = (
-            images,
-            [int(t) for t in targets],
-            list(classes),
-            transform,
-        )
+        self.images, self.targets, self.classes = images, [int(t) for t in targets], list(classes)
+        self.transform = transform
     def __len__(self): return len(self.images)
     def __getitem__(self, i):
         img = Image.fromarray(self.images[i])
         return (self.transform(img) if self.transform else img), self.targets[i]
 
+# %% ../nbs/01c_data.ipynb #5cf35503
 def shapes_dataset(n_per_class: int = 500, size: int = 32, seed: int = 0, transform=None,
                    **kw) -> ImageArrayDataset:
     "The generated shapes set (see `make_shapes`) as a data set."
@@ -61,14 +58,11 @@ def digits_dataset(train: bool = True,  # the training split (1,437 images) or t
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
     d = load_digits()
-    grey = [
-        Image.fromarray(np.uint8(np.round(im * 255 / 16))).resize((size, size), Image.BICUBIC)
-        for im in d.images
-    ]
+    grey = [Image.fromarray(np.uint8(np.round(im * 255 / 16))) for im in d.images]       # 16 levels → 256
+    grey = [g.resize((size, size), Image.BICUBIC) for g in grey]
     images = np.repeat(np.stack([np.asarray(g) for g in grey])[..., None], 3, axis=-1)
-    tr, va = train_test_split(
-        np.arange(len(images)), test_size=DIGITS_VAL_SHARE, stratify=d.target, random_state=0
-    )
+    tr, va = train_test_split(np.arange(len(images)), test_size=DIGITS_VAL_SHARE, stratify=d.target,
+                              random_state=0)
     idx = tr if train else va
     return ImageArrayDataset(images[idx], d.target[idx], [str(c) for c in range(10)], transform)
 
@@ -78,6 +72,7 @@ _LAYOUT = "expected an ImageFolder tree root/<class>/<image>.jpg"
 
 def _is_image(p: Path) -> bool: return p.is_file() and p.suffix.lower() in IMG_EXTENSIONS
 
+# %% ../nbs/01c_data.ipynb #fce97ba7
 def check_image_folder(root: str | Path) -> dict[str, int]:
     "Check that `root` is an ImageFolder tree; return the images per class, or raise naming the problem."
     root = Path(root)
@@ -86,28 +81,18 @@ def check_image_folder(root: str | Path) -> dict[str, int]:
     classes = sorted(d for d in root.iterdir() if d.is_dir() and not d.name.startswith('.'))
     if not classes:
         flat = sum(_is_image(p) for p in root.iterdir())
-        hint = (
-            (
-                f" (it holds {flat} images directly: read them without labels with `ImageFiles`, or "
-                f"move them into class folders; for ImageNet's val set "
-                    "run "
-                "`python data_scripts/prepare_imagenet.py reorganize-val`)"
-            )
-            if flat
-            else " (it is empty of class folders)"
-        )
+        hint = (f" (it holds {flat} images directly: read them without labels with `ImageFiles`, or move "
+                "them into class folders; for ImageNet's val set run `python "
+                "data_scripts/prepare_imagenet.py reorganize-val`)") if flat else " (it has no class folders)"
         raise ValueError(f"{root}: no class sub-folders{hint}; {_LAYOUT}")
     counts = {d.name: sum(_is_image(p) for p in d.rglob('*')) for d in classes}
     empty = [c for c, n in counts.items() if n == 0]
     if len(empty) == len(counts):
-        raise ValueError(
-            f"{root}: its {len(counts)} class folders hold no images ({'/'.join(IMG_EXTENSIONS)}); {_LAYOUT}"
-        )
+        raise ValueError(f"{root}: its {len(counts)} class folders hold no images "
+                         f"({'/'.join(IMG_EXTENSIONS)}); {_LAYOUT}")
     if empty:
-        raise ValueError(
-            f"{root}: {len(empty)} class folders hold no images ({', '.join(empty[:5])}...); "
-            "remove them or add images"
-        )
+        raise ValueError(f"{root}: {len(empty)} class folders hold no images ({', '.join(empty[:5])}...); "
+                         "remove them or add images")
     return counts
 
 # %% ../nbs/01c_data.ipynb #f7e29192
@@ -116,6 +101,7 @@ _UNREADABLE = (OSError, SyntaxError, ValueError, Image.DecompressionBombError)
 class UnreadableImage(ValueError):
     "An image file that cannot be decoded (missing, damaged, not an image, or with NaN pixels)."
 
+# %% ../nbs/01c_data.ipynb #ee08eced
 def _to_8bit(im: Image.Image) -> Image.Image:
     "16-bit grey scaled to 8 bits (`convert('RGB')` would clip above 255); float grey scaled by its range."
     if im.mode == 'F':
@@ -126,12 +112,14 @@ def _to_8bit(im: Image.Image) -> Image.Image:
     if not (im.mode == 'I' or im.mode.startswith('I;16')): return im
     return Image.fromarray(np.uint8(np.clip(np.round(np.asarray(im, dtype=np.float64) / 257), 0, 255)))
 
+# %% ../nbs/01c_data.ipynb #9a43d6f0
 def _open_rgb(path, min_side=None):
     with Image.open(path) as im:
         if min_side and im.format == 'JPEG':                    # the smallest 1/2^k scale still ≥ min_side
             im.draft('RGB', tuple(-(-s * min_side // min(im.size)) for s in im.size))
         return _to_8bit(ImageOps.exif_transpose(im)).convert('RGB')   # phone photos: upright, as shown
 
+# %% ../nbs/01c_data.ipynb #f2f772ba
 def load_rgb(path: str | Path,  # an image file
              strict: bool = True,  # False: decode a truncated file as far as it goes (with a warning)
              min_side: int | None = None,  # decode JPEGs at 1/2, 1/4 or 1/8 size, short side ≥ this
@@ -144,9 +132,8 @@ def load_rgb(path: str | Path,  # an image file
             ImageFile.LOAD_TRUNCATED_IMAGES = True
             try: return _open_rgb(path, min_side)
             finally: ImageFile.LOAD_TRUNCATED_IMAGES = False
-        raise UnreadableImage(
-            f"{path}: unreadable image ({e}); expected a readable JPEG/PNG file: replace or delete it"
-        ) from None
+        raise UnreadableImage(f"{path}: unreadable image ({e}); expected a readable JPEG/PNG file: replace "
+                              "or delete it") from None
 
 # %% ../nbs/01c_data.ipynb #50cefa89
 def _identifiable(path) -> bool:
@@ -158,6 +145,7 @@ def _identifiable(path) -> bool:
         return True
     except _UNREADABLE: return False
 
+# %% ../nbs/01c_data.ipynb #9e28a51d
 class _Folder(ImageFolder):
     "torchvision's ImageFolder without hidden folders (.ipynb_checkpoints) and with each file once."
     def find_classes(self, directory):
@@ -165,14 +153,13 @@ class _Folder(ImageFolder):
         return classes, {c: i for i, c in enumerate(classes)}
     @staticmethod
     def make_dataset(directory, class_to_idx, extensions=None, is_valid_file=None, allow_empty=False):
-        visible = lambda p: (
-            p.lower().endswith(IMG_EXTENSIONS)
-            and '/.' not in os.path.relpath(p, directory).replace(os.sep, '/')
-        )
+        visible = lambda p: (p.lower().endswith(IMG_EXTENSIONS)
+                             and '/.' not in os.path.relpath(p, directory).replace(os.sep, '/'))
         samples = ImageFolder.make_dataset(directory, class_to_idx, is_valid_file=visible,
                                            allow_empty=allow_empty)
         return _once(samples, directory)
 
+# %% ../nbs/01c_data.ipynb #3068778d
 def _once(samples, root):
     "Each file once, however many paths reach it (folder links, a link loop), with a warning when some did."
     seen = set()
@@ -181,6 +168,12 @@ def _once(samples, root):
         warnings.warn(f"{root}: {len(samples) - len(unique)} paths reach files already seen, through folder "
                       f"links (a link loop?); each of the {len(unique)} images is used once")
     return unique
+
+# %% ../nbs/01c_data.ipynb #bfbf0dca
+def _on_error(on_error: str) -> str:
+    "`on_error` when it is 'skip' or 'raise'; else the error that names both."
+    if on_error not in ('skip', 'raise'): raise ValueError(f"on_error={on_error!r}; use 'skip' or 'raise'")
+    return on_error
 
 def _skip_unreadable(ds, root, on_error: str):
     "Open every file's header once: keep the samples that are images, list the others in `ds.skipped`."
@@ -194,11 +187,12 @@ def _skip_unreadable(ds, root, on_error: str):
                       "lists them all")
         ds.samples = [s for s, k in zip(ds.samples, keep) if k]
 
+# %% ../nbs/01c_data.ipynb #62feceba
 def image_folder(root: str | Path, transform=None,
                  on_error: str = 'skip',  # 'skip' non-images (truncated ones decode); 'raise' on the first
                 ) -> ImageFolder:
     "An ImageFolder data set at `root`, after checking its layout (and, by default, every image header)."
-    if on_error not in ('skip', 'raise'): raise ValueError(f"on_error={on_error!r}; use 'skip' or 'raise'")
+    _on_error(on_error)
     check_image_folder(root)
     ds = _Folder(str(root), transform=transform, loader=partial(load_rgb, strict=on_error == 'raise'))
     ds.on_error = on_error   # 'skip': a file that goes bad in a run is left out of its epoch (notebook 08)
@@ -215,26 +209,24 @@ class CIFAR10Files(CIFAR10):
     test_list = [['test_batch', None]]
     meta = {**CIFAR10.meta, 'md5': None}
 
+# %% ../nbs/01c_data.ipynb #9f71860e
 def cifar10(root: str | Path,  # folder that holds `cifar-10-batches-py/`
             train: bool = True, transform=None) -> CIFAR10Files:
     "CIFAR-10 (train or test split) from its python pickles under `root`, after checking they are there."
     folder = Path(root) / CIFAR10.base_folder
     missing = [f for f in (*CIFAR10_TRAIN, 'test_batch', 'batches.meta') if not (folder / f).is_file()]
     if missing:
-        raise FileNotFoundError(
-            f"{folder}: missing {', '.join(missing)}; expected CIFAR-10's python pickles "
-            f"(run `python data_scripts/get_cifar10.py --root {root}` on a machine with internet)"
-        )
+        raise FileNotFoundError(f"{folder}: missing {', '.join(missing)}; expected CIFAR-10's python pickles "
+                                f"(run `python data_scripts/get_cifar10.py --root {root}` on a machine with "
+                                "internet)")
     try: ds = CIFAR10Files(str(root), train=train, transform=transform)
     except (pickle.UnpicklingError, EOFError, KeyError, ValueError, TypeError) as e:
         raise ValueError(f"{folder}: not CIFAR-10 python pickles ({type(e).__name__}: {e}); "
                          "expected the files of cifar-10-python.tar.gz") from None
     if len(ds.data) != len(ds.targets):
-        raise ValueError(
-            f"{folder}: {len(ds.data)} images but {len(ds.targets)} labels in the "
-            f"{'train' if train else 'test'} "
-            "batches; the pickles are damaged: fetch them again with data_scripts/get_cifar10.py"
-        )
+        raise ValueError(f"{folder}: {len(ds.data)} images but {len(ds.targets)} labels in the "
+                         f"{'train' if train else 'test'} batches; the pickles are damaged: fetch them again "
+                         "with data_scripts/get_cifar10.py")
     return ds
 
 # %% ../nbs/01c_data.ipynb #be456cc5
@@ -246,6 +238,7 @@ def save_image_folder(images: np.ndarray, targets, classes, root: str | Path, qu
         Image.fromarray(im).save(root / classes[t] / f'{i:06d}.jpg', quality=quality, subsampling=0)
     return root
 
+# %% ../nbs/01c_data.ipynb #2242ffb5
 def save_cifar_pickles(images: np.ndarray, targets, classes, root: str | Path, n_test: int) -> Path:
     "Write images in CIFAR-10's python layout (five train batches, a test batch of `n_test`, batches.meta)."
     folder = Path(root) / CIFAR10.base_folder
@@ -256,23 +249,15 @@ def save_cifar_pickles(images: np.ndarray, targets, classes, root: str | Path, n
     if n_train < 5 or n_test < 1:
         raise ValueError(f"need at least 5 train and 1 test images, got {n_train} and {n_test}")
     bounds = np.linspace(0, n_train, 6).astype(int)
-    parts = [(f, bounds[i], bounds[i + 1]) for i, f in enumerate(CIFAR10_TRAIN)] + [
-        ('test_batch', n_train, len(images))
-    ]
+    parts = [(f, bounds[i], bounds[i + 1]) for i, f in enumerate(CIFAR10_TRAIN)]
+    parts.append(('test_batch', n_train, len(images)))
     for name, a, b in parts:
-        batch = {
-            'batch_label': name,
-            'data': data[a:b],
-            'labels': targets[a:b],
-            'filenames': [f'{i:06d}.png' for i in range(a, b)],
-        }
+        batch = dict(batch_label=name, data=data[a:b], labels=targets[a:b],
+                     filenames=[f'{i:06d}.png' for i in range(a, b)])
         with open(folder / name, 'wb') as f: pickle.dump(batch, f, protocol=2)
     with open(folder / 'batches.meta', 'wb') as f:
-        pickle.dump(
-            {'label_names': list(classes), 'num_cases_per_batch': int(bounds[1]), 'num_vis': data.shape[1]},
-            f,
-            protocol=2,
-        )
+        meta = dict(label_names=list(classes), num_cases_per_batch=int(bounds[1]), num_vis=data.shape[1])
+        pickle.dump(meta, f, protocol=2)
     return folder
 
 # %% ../nbs/01c_data.ipynb #6597e4f6
@@ -284,15 +269,14 @@ def _image_paths(root) -> list[tuple[str, int]]:
         found += [(os.path.join(folder, f), -1) for f in sorted(files) if f.lower().endswith(IMG_EXTENSIONS)]
     return found
 
+# %% ../nbs/01c_data.ipynb #da6fb306
 class ImageFiles(Dataset):
     "Every image under `root`, sub-folders included (names ignored), as (image, -1): no labels."
     targets = classes = None
 
     def __init__(self, root: str | Path, transform=None,
                  on_error: str = 'skip'):  # 'skip' unreadable files (listed in `.skipped`), or 'raise'
-        if on_error not in ('skip', 'raise'):
-            raise ValueError(f"on_error={on_error!r}; use 'skip' or 'raise'")
-        self.root, self.transform, self.on_error = Path(root), transform, on_error
+        self.root, self.transform, self.on_error = Path(root), transform, _on_error(on_error)
         if not self.root.is_dir():
             raise NotADirectoryError(f"{root}: not a folder; point at a folder of images")
         self.samples = _once(_image_paths(self.root), root)
@@ -301,12 +285,15 @@ class ImageFiles(Dataset):
         self.loader = partial(load_rgb, strict=on_error == 'raise')
         _skip_unreadable(self, root, on_error)
 
-    @property
-    def paths(self) -> list[str]: return [p for p, _ in self.samples]
-    def __len__(self): return len(self.samples)
-    def __getitem__(self, i):
-        img = self.loader(self.samples[i][0])
-        return (self.transform(img) if self.transform else img), -1
+# %% ../nbs/01c_data.ipynb #fcc7d81d
+@patch(as_prop=True)
+def paths(self: ImageFiles) -> list[str]: return [p for p, _ in self.samples]
+@patch
+def __len__(self: ImageFiles): return len(self.samples)
+@patch
+def __getitem__(self: ImageFiles, i):
+    img = self.loader(self.samples[i][0])
+    return (self.transform(img) if self.transform else img), -1
 
 # %% ../nbs/01c_data.ipynb #7cabf325
 def decode_at_least(dataset,  # from `image_folder` or `ImageFiles`
@@ -325,6 +312,7 @@ def image_list(dataset) -> dict | None:
     return dict(root=str(root.resolve()), paths='\0'.join(os.path.relpath(p, root) for p, _ in samples),
                 sizes=torch.tensor([size(p) for p, _ in samples], dtype=torch.int64))   # `weights_only`-safe
 
+# %% ../nbs/01c_data.ipynb #6d35411f
 def same_images(a: dict, b: dict) -> str | None:
     "None when two lists from `image_list` name the same files of the same sizes; else the first difference."
     pa, pb = a['paths'].split('\0'), b['paths'].split('\0')
@@ -338,7 +326,7 @@ def same_images(a: dict, b: dict) -> str | None:
 VAL_SEED_OFFSET = 10_000   # the generated validation split uses seed + this: no training image repeats
 DATASETS = ('shapes', 'digits', 'cifar10')   # by name; any other name is the path of an ImageFolder tree
 
-
+# %% ../nbs/01c_data.ipynb #5355e1ec
 def get_dataset(name: str | Path,  # 'shapes', 'digits', 'cifar10', or the path of an ImageFolder tree
                 data_dir: str | Path | None = None,  # the folder holding cifar-10-batches-py
                 train: bool = True, transform=None, n_per_class: int = 500, size: int = 32, seed: int = 0):
@@ -349,9 +337,8 @@ def get_dataset(name: str | Path,  # 'shapes', 'digits', 'cifar10', or the path 
         raise ValueError(f"unknown data set {name!r}{hint}: choose one of {', '.join(map(repr, DATASETS))}, "
                          "or the path of an ImageFolder tree")
     if name == 'shapes':
-        return shapes_dataset(
-            n_per_class, size, seed=seed if train else seed + VAL_SEED_OFFSET, transform=transform
-        )
+        return shapes_dataset(n_per_class, size, seed=seed if train else seed + VAL_SEED_OFFSET,
+                              transform=transform)
     if name == 'digits': return digits_dataset(train, size, transform)
     if name == 'cifar10':
         if data_dir is None:
@@ -360,9 +347,8 @@ def get_dataset(name: str | Path,  # 'shapes', 'digits', 'cifar10', or the path 
     split = Path(name) / ('train' if train else 'val')
     if split.is_dir(): return image_folder(split, transform=transform)
     if not train:
-        raise FileNotFoundError(
-            f"{split}: no such directory; evaluation needs root/train/<class>/... and root/val/<class>/..."
-        )
+        raise FileNotFoundError(f"{split}: no such directory; evaluation needs root/train/<class>/... and "
+                                "root/val/<class>/...")
     return image_folder(name, transform=transform)
 
 # %% ../nbs/01c_data.ipynb #d00fbe06
@@ -374,21 +360,20 @@ class LabelledSubset(Dataset):
     def __len__(self): return len(self.indices)
     def __getitem__(self, i): return self.dataset[self.indices[i]]
 
+# %% ../nbs/01c_data.ipynb #f82e3d20
 def per_class_indices(targets, n_per_class: int, seed: int = 0) -> np.ndarray:
     "Up to `n_per_class` random indices of each class in `targets`, sorted."
     t, rng = np.asarray(targets), np.random.default_rng(seed)
-    return np.sort(
-        np.concatenate([rng.permutation(np.flatnonzero(t == c))[:n_per_class] for c in np.unique(t)])
-    )
+    drawn = [rng.permutation(np.flatnonzero(t == c))[:n_per_class] for c in np.unique(t)]
+    return np.sort(np.concatenate(drawn))
 
 # %% ../nbs/01c_data.ipynb #85b24d09
 class PseudoLabelDataset(Dataset):
     "`dataset` through `transform`, with `labels` (this epoch's cluster ids) in place of its own, if given."
     def __init__(self, dataset, transform=None, labels=None):
         if labels is not None and len(labels) != len(dataset):
-            raise ValueError(
-                f"{len(labels)} pseudo-labels for a data set of {len(dataset)} images; need one per image"
-            )
+            raise ValueError(f"{len(labels)} pseudo-labels for a data set of {len(dataset)} images; need one "
+                             "per image")
         self.dataset, self.transform = dataset, transform
         self.labels = None if labels is None else torch.from_numpy(np.array(labels, dtype=np.int64))
     def __len__(self): return len(self.dataset)
@@ -405,12 +390,14 @@ def pass_batches(n: int, batch_size: int, indices=None, rank: int = 0, world: in
         places = np.arange(s, min(s + batch_size, len(order)))[rank::world]   # this rank's share of the batch
         yield min(batch_size, len(order) - s), places, order[places]
 
+# %% ../nbs/01c_data.ipynb #3294e329
 class _Passes(Sampler):
     "The batches of the next pass, lists of (image index, pass seed, place in the pass)."
     def __init__(self): self.batches = []
     def __iter__(self): return iter(self.batches)
     def __len__(self): return len(self.batches)
 
+# %% ../nbs/01c_data.ipynb #e122794b
 class _Seeded(Dataset):
     "Image `i` under `transform`, its random draws seeded by (pass seed, place), with its index as the label."
     def __init__(self, dataset, transform):
@@ -428,6 +415,7 @@ class _Seeded(Dataset):
             torch.default_generator.manual_seed(int(draw))
             return self.transform(image), i
 
+# %% ../nbs/01c_data.ipynb #5f59798f
 def _collate(items):
     "The images that were read, batched with their indices; and (index, why) of those that were not."
     read = [it for it in items if it[0] is not None]
@@ -458,6 +446,7 @@ class LoaderView:
                                if len(idx)]
         return _Pass(self)
 
+# %% ../nbs/01c_data.ipynb #95e2df33
 def images_read(view) -> np.ndarray:
     "Which images the passes of `view` could read: a `LoaderView` notes those it could not (NaN rows)."
     read = np.ones(len(view), bool)

@@ -13,6 +13,7 @@ from dataclasses import fields
 import numpy as np
 import torch
 import torch.distributed as dist
+from fastcore.basics import patch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
@@ -26,7 +27,7 @@ from .config import DeepClusterConfig
 from .train import DeepCluster, format_log
 
 # %% auto #0
-__all__ = ['init_distributed', 'gather_rows', 'DistributedDeepCluster', 'parse_args', 'main']
+__all__ = ['init_distributed', 'gather_rows', 'DistributedDeepCluster', 'shared_pca', 'parse_args', 'main']
 
 # %% ../nbs/11_distributed.ipynb #b7cc52da
 def init_distributed() -> tuple[int, int]:
@@ -39,6 +40,7 @@ def init_distributed() -> tuple[int, int]:
         dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
     return dist.get_rank(), dist.get_world_size()
 
+# %% ../nbs/11_distributed.ipynb #99c544f6
 def gather_rows(x: torch.Tensor) -> torch.Tensor:
     "Concatenate every process's rows of `x` (in rank order; row counts may differ), on every process."
     n = torch.tensor([len(x)], device=x.device)
@@ -64,95 +66,91 @@ class DistributedDeepCluster(DeepCluster):
         if self.device.type == 'cuda': self.model = nn.SyncBatchNorm.convert_sync_batchnorm(self.model)
         self.store = None if run_dir is None else self.open_shared_run_dir(run_dir, resume, overwrite)
 
-    def open_shared_run_dir(self, run_dir, resume, overwrite) -> RunDir:
-        "Process 0 opens the run directory (and may refuse); then every process resumes from one checkpoint."
-        error, store = [None], None
-        if self.rank == 0:
-            try: store = self.open_run_dir(run_dir, resume, overwrite)
-            except (OSError, ValueError, RuntimeError) as e: error = [e]
-        dist.broadcast_object_list(error)
-        if error[0] is not None: raise error[0]
-        if self.rank == 0: return store
-        store = RunDir(run_dir, self.cfg.keep_checkpoints, writer=False)
-        if store.saved(): self.restore(*store.load_newest(self.device))
-        return store
+# %% ../nbs/11_distributed.ipynb #acb72c0e
+@patch
+def open_shared_run_dir(self: DistributedDeepCluster, run_dir, resume, overwrite) -> RunDir:
+    "Process 0 opens the run directory (and may refuse); then every process resumes from one checkpoint."
+    error, store = [None], None
+    if self.rank == 0:
+        try: store = self.open_run_dir(run_dir, resume, overwrite)
+        except (OSError, ValueError, RuntimeError) as e: error = [e]
+    dist.broadcast_object_list(error)
+    if error[0] is not None: raise error[0]
+    if self.rank == 0: return store
+    store = RunDir(run_dir, self.cfg.keep_checkpoints, writer=False)
+    if store.saved(): self.restore(*store.load_newest(self.device))
+    return store
 
-    def cluster(self, timer: Timer | None = None):
-        "Features of this process's share, PCA from summed moments, rows gathered, k-means on process 0."
-        cfg, n, timer = self.cfg, len(self.dataset), timer or Timer(self.device)
-        mine = np.array_split(np.arange(n), self.world)[self.rank]
-        with timer('features'):
-            f = torch.from_numpy(
-                compute_features(
-                    self.model,
-                    self.views()[0],
-                    batch_size=self.feature_batch_size,
-                    indices=mine,
-                    progress=self.progress,
-                )
-            ).to(self.device)
-        with timer('pca'):
-            check_features(f)
-            total, scatter = moments(f)
-            dist.all_reduce(total)
-            dist.all_reduce(scatter)
-            pca = WhitenedPCA(cfg.pca_dim, 'torch').fit_moments(total, scatter, n)
-            x = gather_rows(l2_normalize(pca.transform(f)))
-        with timer('kmeans'):
-            km = [
-                run_kmeans(
-                    x.cpu().numpy(),
-                    cfg.k,
-                    niter=cfg.kmeans_iters,
-                    backend=cfg.kmeans_backend,
-                    device=self.device,
-                )
-                if self.rank == 0
-                else None
-            ]
-            dist.broadcast_object_list(km)
-        return km[0]
+# %% ../nbs/11_distributed.ipynb #8c962a9a
+def shared_pca(f: torch.Tensor, n: int, dim: int) -> WhitenedPCA:
+    "The same whitening PCA on every process, fitted on the summed moments of all shards (`n` rows in all)."
+    check_features(f)
+    total, scatter = moments(f)
+    dist.all_reduce(total)
+    dist.all_reduce(scatter)
+    return WhitenedPCA(dim, 'torch').fit_moments(total, scatter, n)
 
-    def training_model(self) -> nn.Module:
-        "The network wrapped for this epoch (its top layer is new each epoch), synchronised from process 0."
-        return DistributedDataParallel(
-            self.model, device_ids=[self.device.index] if self.device.type == 'cuda' else None
-        )
+# %% ../nbs/11_distributed.ipynb #e308a019
+@patch
+def cluster(self: DistributedDeepCluster, timer: Timer | None = None):
+    "Features of this process's share, PCA from summed moments, rows gathered, k-means on process 0."
+    cfg, n, timer = self.cfg, len(self.dataset), timer or Timer(self.device)
+    mine = np.array_split(np.arange(n), self.world)[self.rank]
+    with timer('features'):
+        f = torch.from_numpy(compute_features(self.model, self.views()[0], batch_size=self.feature_batch_size,
+                                              indices=mine, progress=self.progress)).to(self.device)
+    with timer('pca'): x = gather_rows(l2_normalize(shared_pca(f, n, cfg.pca_dim).transform(f)))
+    with timer('kmeans'):
+        km = [run_kmeans(x.cpu().numpy(), cfg.k, niter=cfg.kmeans_iters, backend=cfg.kmeans_backend,
+                         device=self.device) if self.rank == 0 else None]
+        dist.broadcast_object_list(km)
+    return km[0]
 
-    def train_on_clusters(self, assignments, timer: Timer) -> float:
-        "One epoch on this process's share of each batch; returns the loss averaged over the processes."
-        loss = torch.tensor(super().train_on_clusters(assignments, timer), device=self.device)
-        dist.all_reduce(loss)
-        return loss.item() / self.world
+# %% ../nbs/11_distributed.ipynb #6b88e578
+@patch
+def training_model(self: DistributedDeepCluster) -> nn.Module:
+    "The network wrapped for this epoch (its top layer is new each epoch), synchronised from process 0."
+    gpu = [self.device.index] if self.device.type == 'cuda' else None
+    return DistributedDataParallel(self.model, device_ids=gpu)
 
-    def save(self):
-        "Process 0 writes the checkpoint and history."
-        if self.rank == 0: return super().save()
+@patch
+def train_on_clusters(self: DistributedDeepCluster, assignments, timer: Timer) -> float:
+    "One epoch on this process's share of each batch; returns the loss averaged over the processes."
+    loss = super(DistributedDeepCluster, self).train_on_clusters(assignments, timer)
+    loss = torch.tensor(loss, device=self.device)
+    dist.all_reduce(loss)
+    return loss.item() / self.world
+
+# %% ../nbs/11_distributed.ipynb #8a599e78
+@patch
+def save(self: DistributedDeepCluster):
+    "Process 0 writes the checkpoint and history."
+    if self.rank == 0: return super(DistributedDeepCluster, self).save()
+
+# %% ../nbs/11_distributed.ipynb #1e255f17
+def _add_config_options(p: argparse.ArgumentParser):
+    "One option per `DeepClusterConfig` field, named after it, its default the field's."
+    types = {'int': int, 'float': float, 'str': str, 'str | None': str, 'int | None': int}
+    for f in fields(DeepClusterConfig):
+        opt = '--' + f.name.replace('_', '-')
+        if 'bool' in f.type: p.add_argument(opt, action=argparse.BooleanOptionalAction, default=f.default)
+        else: p.add_argument(opt, type=types[f.type], default=f.default)
 
 # %% ../nbs/11_distributed.ipynb #9e246ef1
 def parse_args(argv=None) -> argparse.Namespace:
     "The command line: data set, run directory, and one option per `DeepClusterConfig` field."
     p = argparse.ArgumentParser(prog='torchrun --nproc_per_node=N -m deepcluster_nb.distributed',
                                 description='A DeepCluster run on several processes (one per GPU).')
-    p.add_argument(
-        'dataset',
-        help="'shapes', 'digits', 'cifar10' or the path of an ImageFolder tree (root/train/<class>/...)",
-    )
+    p.add_argument('dataset', help="'shapes', 'digits', 'cifar10' or the path of an ImageFolder tree "
+                   "(root/train/<class>/...)")
     p.add_argument('--data-dir', help='the folder that holds cifar-10-batches-py/ (cifar10 only)')
     p.add_argument('--n-per-class', type=int, default=500, help='images per class (shapes only)')
-    p.add_argument(
-        '--run-dir', required=True, help='checkpoints and history.json go here; the same command resumes'
-    )
-    p.add_argument(
-        '--data-on-device', action='store_true', help='hold the data set on each GPU (CIFAR-sized sets)'
-    )
-    types = {'int': int, 'float': float, 'str': str, 'str | None': str, 'int | None': int}
-    for f in fields(DeepClusterConfig):
-        opt = '--' + f.name.replace('_', '-')
-        if 'bool' in f.type: p.add_argument(opt, action=argparse.BooleanOptionalAction, default=f.default)
-        else: p.add_argument(opt, type=types[f.type], default=f.default)
+    p.add_argument('--run-dir', required=True, help='checkpoints and history.json; the same command resumes')
+    p.add_argument('--data-on-device', action='store_true', help='the data set held on each GPU (small sets)')
+    _add_config_options(p)
     return p.parse_args(argv)
 
+# %% ../nbs/11_distributed.ipynb #e0137d73
 def main(argv=None):
     "Run DeepCluster under torchrun; process 0 prints one line per epoch."
     args = parse_args(argv)

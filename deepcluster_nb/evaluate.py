@@ -48,11 +48,13 @@ def conv_output(model: DeepClusterNet, x: torch.Tensor, layer: int) -> torch.Ten
     if model.sobel is not None: x = model.sobel(x)
     return model.features[:convs[layer - 1] + 3](x)      # conv, BN, ReLU
 
+# %% ../nbs/09_eval.ipynb #07056af2
 def pool_to(f: torch.Tensor, target_dim: int) -> torch.Tensor:
     "Average-pool N×C×H×W maps to an s×s grid with C·s² about `target_dim`, flattened to N×(C·s²)."
     s = int(max(1, min(f.shape[-1], round((target_dim / f.shape[1]) ** 0.5))))
     return F.adaptive_avg_pool2d(f, s).flatten(1)
 
+# %% ../nbs/09_eval.ipynb #b7aa0b60
 @contextmanager
 def evaluating(model: nn.Module):
     "Eval mode and no gradients inside the block; the model's mode is restored after."
@@ -62,6 +64,7 @@ def evaluating(model: nn.Module):
         with torch.no_grad(): yield model
     finally: model.train(training)
 
+# %% ../nbs/09_eval.ipynb #484649bd
 def probe_features(model: DeepClusterNet, dataset, layer: int, target_dim: int = 9600, batch_size: int = 256,
                    num_workers: int = 0) -> tuple[np.ndarray, np.ndarray]:
     "Pooled features of conv `layer` for every image of `dataset` (yielding tensors, labels), and the labels."
@@ -80,6 +83,7 @@ def linear_probe(train_x: np.ndarray, train_y, val_x: np.ndarray, val_y, C: floa
     clf = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=max_iter))
     return float(clf.fit(train_x, train_y).score(val_x, val_y))
 
+# %% ../nbs/09_eval.ipynb #f2e09c12
 def linear_probes(model: DeepClusterNet, train_ds, val_ds,  # data sets of PIL images with labels
                   layers=(1, 2, 3, 4, 5), input_size: int = 224, target_dim: int = 9600,
                   protocol: str = 'quick',  # 'quick' (this one) or 'paper' (`paper_probe`, below)
@@ -91,13 +95,10 @@ def linear_probes(model: DeepClusterNet, train_ds, val_ds,  # data sets of PIL i
     if protocol != 'quick': raise ValueError(f"protocol={protocol!r}; use 'quick' or 'paper'")
     t = clustering_transform(input_size)
     tr, va = PseudoLabelDataset(train_ds, t), PseudoLabelDataset(val_ds, t)
-    return {
-        l: linear_probe(
-            *probe_features(model, tr, l, target_dim), *probe_features(model, va, l, target_dim), **kw
-        )
-        for l in layers
-    }
+    features = lambda ds, l: probe_features(model, ds, l, target_dim)
+    return {l: linear_probe(*features(tr, l), *features(va, l), **kw) for l in layers}
 
+# %% ../nbs/09_eval.ipynb #97e615c7
 def check_probe_settings(arch: str, layers,  # conv layers to probe (1-based)
                          per_class: int | None = None,
                          n: int | None = None):  # labelled images per class / in all
@@ -117,6 +118,7 @@ def probe_pool(f: torch.Tensor, layer: int, official: bool, target_dim: int = 96
     "Pool conv `layer`'s maps for a probe: the official pool (AlexNet at 224 px), or `pool_to`'s grid."
     return F.avg_pool2d(f, *OFFICIAL_POOLS[layer]).flatten(1) if official else pool_to(f, target_dim)
 
+# %% ../nbs/09_eval.ipynb #a930ffa4
 def paper_probe_views(size: int = 224, tencrops: bool = True):
     "The official probe's views: resize, centre crop 256/224·size, random crop, flip; validation: ten crops."
     big = round(size * 256 / 224)
@@ -126,6 +128,29 @@ def paper_probe_views(size: int = 224, tencrops: bool = True):
     if not tencrops: return train, clustering_transform(size)
     ten = v2.Compose([v2.ToImage(), v2.Resize(big, antialias=True), v2.TenCrop(size)])
     return train, v2.Compose([ten, lambda crops: torch.stack([norm(c) for c in crops])])
+
+# %% ../nbs/09_eval.ipynb #e24463df
+def _probe_epoch(linear: nn.Linear, features, batches, opt, lr: float, weight_decay: float,
+                 step: int):  # steps taken before this epoch
+    "One epoch of SGD on the probe, the learning rate decayed at every step t as lr / √(1 + lr · wd · t)."
+    for x, y in batches:
+        for g in opt.param_groups: g['lr'] = lr / math.sqrt(1 + lr * weight_decay * step)
+        loss = F.cross_entropy(linear(features(x)), y.to(linear.weight.device))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        step += 1
+
+# %% ../nbs/09_eval.ipynb #eb1f2516
+@torch.no_grad()
+def _probe_correct(linear: nn.Linear, features, batches) -> int:
+    "Right top-1 answers over `batches`; with ten crops (N×10×C×H×W) their softmax is averaged per image."
+    right = 0
+    for x, y in batches:
+        s = linear(features(x)) if x.dim() == 4 else linear(features(x.flatten(0, 1))).softmax(1).view(
+            len(x), x.shape[1], -1).mean(1)
+        right += int((s.argmax(1).cpu() == y).sum())
+    return right
 
 # %% ../nbs/09_eval.ipynb #8a09c07d
 def paper_probe(model: DeepClusterNet, train_ds, val_ds,  # PIL images with labels
@@ -137,32 +162,21 @@ def paper_probe(model: DeepClusterNet, train_ds, val_ds,  # PIL images with labe
     device = next(model.parameters()).device
     official = input_size == 224 and sum(isinstance(m, nn.Conv2d) for m in model.features) == 5
     views = paper_probe_views(input_size, tencrops)
-    train = DataLoader(PseudoLabelDataset(train_ds, views[0]), batch_size, shuffle=True,
-                       num_workers=num_workers)
-    val = DataLoader(PseudoLabelDataset(val_ds, views[1]), batch_size, num_workers=num_workers)
+    loader = lambda ds, view, shuffle: DataLoader(PseudoLabelDataset(ds, view), batch_size, shuffle=shuffle,
+                                                  num_workers=num_workers)
+    train, val = loader(train_ds, views[0], True), loader(val_ds, views[1], False)
 
     def features(x):
         with evaluating(model):
             return probe_pool(conv_output(model, x.to(device), layer), layer, official, target_dim)
 
-    def scores(x):   # ten crops: their softmax averaged
-        return linear(features(x)) if x.dim() == 4 else linear(features(x.flatten(0, 1))).softmax(1).view(
-            len(x), x.shape[1], -1).mean(1)
-
     dim = features(torch.zeros(1, 3, input_size, input_size)).shape[1]
     linear = nn.Linear(dim, len(train_ds.classes)).to(device)
     opt = torch.optim.SGD(linear.parameters(), lr=lr, momentum=0.9, weight_decay=weight_decay)
-    step, best = 0, 0.0
-    for _ in range(epochs):
-        for x, y in train:
-            for g in opt.param_groups: g['lr'] = lr / math.sqrt(1 + lr * weight_decay * step)   # decay
-            loss = F.cross_entropy(linear(features(x)), y.to(device))
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            step += 1
-        with torch.no_grad(): correct = sum(int((scores(x).argmax(1).cpu() == y).sum()) for x, y in val)
-        best = max(best, correct / len(val_ds))
+    best = 0.0
+    for epoch in range(epochs):
+        _probe_epoch(linear, features, train, opt, lr, weight_decay, step=epoch * len(train))
+        best = max(best, _probe_correct(linear, features, val) / len(val_ds))
     return best
 
 # %% ../nbs/09_eval.ipynb #aa651caa
@@ -178,23 +192,30 @@ def kmeans_scores(model: DeepClusterNet, dataset,  # PIL images with labels (`ta
                   crop: bool = True,  # the clustering view's border crop (False: the whole image)
                   **kw) -> dict:
     "NMI, ARI and accuracy against the labels of k-means on the model's whitened FC2 features."
-    x = features_pca(
-        model,
-        PseudoLabelDataset(dataset, clustering_transform(input_size, crop)),
-        dim=pca_dim,
-        progress=False,
-        **kw,
-    )
-    runs = [
-        clustering_scores(run_kmeans(x, k, seed=seed + i).assignments, dataset.targets) for i in range(n_runs)
-    ]
+    view = PseudoLabelDataset(dataset, clustering_transform(input_size, crop))
+    x = features_pca(model, view, dim=pca_dim, progress=False, **kw)
+    labels = dataset.targets
+    runs = [clustering_scores(run_kmeans(x, k, seed=seed + i).assignments, labels) for i in range(n_runs)]
     return {name: float(np.mean([r[name] for r in runs])) for name in runs[0]}
 
+# %% ../nbs/09_eval.ipynb #b8511599
 def fc2_knn_accuracy(model: DeepClusterNet, train_ds, val_ds, input_size: int = 224, k: int = 20) -> float:
     "kNN accuracy (cosine, `k` neighbours) on FC2 features: the train split as memory, the val split scored."
     t = clustering_transform(input_size)
     f = [compute_features(model, PseudoLabelDataset(d, t), progress=False) for d in (train_ds, val_ds)]
     return knn_accuracy(f[0], train_ds.targets, f[1], val_ds.targets, k)
+
+# %% ../nbs/09_eval.ipynb #a8604f11
+def _plot_health(ax, ep, history):
+    "The largest cluster's share and the number of empty clusters per epoch (a second axis) on `ax`."
+    ax.plot(ep, [h['largest_share'] for h in history], 'o-', label='largest cluster (share of images)')
+    ax.set(xlabel='epoch', title='cluster health (degenerate: high)', ylim=(0, 1))
+    n_empty = [h['n_empty'] for h in history]
+    empty = ax.twinx()
+    empty.plot(ep, n_empty, 'r.--')
+    empty.set_ylabel('empty clusters', color='r')
+    empty.set_ylim(0, max(1, 1.1 * max(n_empty)))
+    ax.legend(loc='upper left', fontsize=8)
 
 # %% ../nbs/09_eval.ipynb #d83cc8c5
 def plot_history(history: list[dict]):
@@ -212,17 +233,11 @@ def plot_history(history: list[dict]):
     ax[1].set(xlabel='epoch', title='k-means loss (SSE)')
     ax[2].plot(ep, [h['loss'] for h in history], 'o-')
     ax[2].set(xlabel='epoch', title='training loss')
-    ax[3].plot(ep, [h['largest_share'] for h in history], 'o-', label='largest cluster (share of images)')
-    ax[3].set(xlabel='epoch', title='cluster health (degenerate: high)', ylim=(0, 1))
-    n_empty = [h['n_empty'] for h in history]
-    empty = ax[3].twinx()
-    empty.plot(ep, n_empty, 'r.--')
-    empty.set_ylabel('empty clusters', color='r')
-    empty.set_ylim(0, max(1, 1.1 * max(n_empty)))
-    ax[3].legend(loc='upper left', fontsize=8)
+    _plot_health(ax[3], ep, history)
     fig.tight_layout()
     return fig
 
+# %% ../nbs/09_eval.ipynb #3d25c4b9
 def plot_cluster_sizes(assignments, k: int | None = None):
     "Cluster sizes, largest first, with the count of empty clusters; returns the figure."
     import matplotlib.pyplot as plt
@@ -236,12 +251,14 @@ def plot_cluster_sizes(assignments, k: int | None = None):
     )
     return fig
 
+# %% ../nbs/09_eval.ipynb #3eabc9c8
 def show_rows(dataset, rows, n: int, titles=None):
     "An image grid of `dataset`, a row per list of image indices in `rows` (`n` columns), titled on the left."
     images = [dataset[int(r[j])][0] if j < len(r) else None for r in rows for j in range(n)]
     names = None if titles is None else [t if j == 0 else '' for t in titles for j in range(n)]
     return show_images(images, titles=names, ncols=n, size=1.0)
 
+# %% ../nbs/09_eval.ipynb #217d7aa2
 def show_clusters(dataset, assignments, n_clusters: int = 8, per_cluster: int = 8, seed: int = 0):
     "An image grid: one row per cluster (the largest ones), `per_cluster` random members each."
     rng, a = np.random.default_rng(seed), np.asarray(assignments)
@@ -264,6 +281,7 @@ def conv1_filters(model: DeepClusterNet) -> torch.Tensor:
     c = resp.shape[-1] // 2
     return resp[:, c - k // 2:c + k // 2 + 1, c - k // 2:c + k // 2 + 1].flip(-1, -2).cpu()
 
+# %% ../nbs/09_eval.ipynb #29c095a2
 def show_filters(filters: torch.Tensor, ncols: int = 16):
     "Show O×h×w kernels as grey images, each scaled to its own range; returns the figure."
     f = filters - filters.amin((1, 2), keepdim=True)
@@ -313,11 +331,13 @@ def _backbone(src: str | Path) -> dict:
     return dict(settings={k: cfg[k] for k in BACKBONE_SETTINGS}, state_dict=trunk, epoch=ck['epoch'],
                 view=dict(size=cfg['input_size'], crop=cfg['center_crop']))   # the clustering view it was fed
 
+# %% ../nbs/09_eval.ipynb #0ae24864
 def export_backbone(run_dir: str | Path,  # a run directory (its newest checkpoint), or a checkpoint file
                     path: str | Path) -> Path:
     "Write the trained network without its top layer: a plain state dict, with the settings that rebuild it."
     return atomic_save(_backbone(run_dir), path)
 
+# %% ../nbs/09_eval.ipynb #d0fbb26b
 def load_backbone(path: str | Path,  # a file from `export_backbone`, or a run directory
                   device=None) -> DeepClusterNet:
     "A trained network as a feature extractor (eval mode): images → N×D FC2 features; `.view` prepares them."
@@ -353,11 +373,9 @@ def feature_scores(model, train_ds, val_ds,  # images with labels: the labels on
     (xt, yt), (xv, yv) = (probe_features(model, PseudoLabelDataset(d, t), layer) for d in (train_ds, val_ds))
     few, n_classes = per_class_indices(yt, n_per_class, seed), len(np.unique(yt))
     nmi = kmeans_scores(model, train_ds, n_classes, input_size, pca_dim, seed, n_runs=5, crop=False)['nmi']
-    return {
-        f'NMI k-means k={n_classes}': nmi,
-        f'probe conv{layer}, {n_per_class} labels/class': linear_probe(xt[few], yt[few], xv, yv),
-        f'probe conv{layer}, all labels': linear_probe(xt, yt, xv, yv),
-    }
+    return {f'NMI k-means k={n_classes}': nmi,
+            f'probe conv{layer}, {n_per_class} labels/class': linear_probe(xt[few], yt[few], xv, yv),
+            f'probe conv{layer}, all labels': linear_probe(xt, yt, xv, yv)}
 
 # %% ../nbs/09_eval.ipynb #b60afc23
 def compare_with_random_init(train_ds, val_ds, cfg: DeepClusterConfig,

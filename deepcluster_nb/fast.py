@@ -39,11 +39,9 @@ def images_tensor(dataset) -> torch.Tensor:
         imgs = [np.asarray(dataset[i][0].convert('RGB')) for i in range(len(dataset))]
         sizes = {im.shape for im in imgs}
         if len(sizes) > 1:
-            raise ValueError(
-                f"the images have {len(sizes)} different sizes (e.g. {sorted(sizes)[:2]}); "
-                f"the GPU-resident path "
-                "needs one size, as in CIFAR-10: use the DataLoader path (a plain data set) for this one"
-            )
+            raise ValueError(f"the images have {len(sizes)} different sizes (e.g. {sorted(sizes)[:2]}); the "
+                             "GPU-resident path needs one size, as in CIFAR-10: use the DataLoader path (a "
+                             "plain data set) for this one")
         a = np.stack(imgs)
     return torch.from_numpy(a).permute(0, 3, 1, 2).contiguous()
 
@@ -54,6 +52,7 @@ def normalize(x: torch.Tensor) -> torch.Tensor:
     "Float images in [0, 255] → ImageNet-normalised, on x's device: (x/255 - mean)/std in one fused pass."
     return torch.addcmul((-_MEAN / _STD).to(x.device), x, (1 / (255 * _STD)).to(x.device))
 
+# %% ../nbs/10_fast_data.ipynb #c6db3ba9
 def clustering_view(x: torch.Tensor, size: int,
                     crop: bool = True,  # resize to size·256/224, then centre crop (the paper); False: to size
                    ) -> torch.Tensor:
@@ -61,11 +60,8 @@ def clustering_view(x: torch.Tensor, size: int,
     h, w = x.shape[-2:]
     r = (round(size * 256 / 224) if crop else size) / min(h, w)
     nh, nw = max(size, int(h * r)), max(size, int(w * r))
-    x = (
-        F.interpolate(x.float(), size=(nh, nw), mode='bilinear', antialias=True, align_corners=False)
-        .round()
-        .clamp(0, 255)
-    )
+    x = F.interpolate(x.float(), size=(nh, nw), mode='bilinear', antialias=True, align_corners=False)
+    x = x.round().clamp(0, 255)
     top, left = int(round((nh - size) / 2)), int(round((nw - size) / 2))
     return normalize(x[..., top:top + size, left:left + size])
 
@@ -95,9 +91,8 @@ def view_boxes(u: torch.Tensor,  # n×4 uniform draws in [0, 1), one row per ima
 # %% ../nbs/10_fast_data.ipynb #03d5e7f0
 def training_view(x: torch.Tensor, boxes: torch.Tensor, flips: torch.Tensor, size: int) -> torch.Tensor:
     "Batched training view of N×3×H×W uint8 images: crop `boxes`, resize, flip where `flips`, normalise."
-    rois = torch.cat(
-        [torch.arange(len(x), device=x.device, dtype=torch.float32)[:, None], boxes.to(x.device)], 1
-    )
+    which = torch.arange(len(x), device=x.device, dtype=torch.float32)[:, None]   # the image of each box
+    rois = torch.cat([which, boxes.to(x.device)], 1)
     y = roi_align(x.float(), rois, output_size=size, spatial_scale=1.0, sampling_ratio=-1, aligned=True)
     return normalize(torch.where(flips.to(x.device).view(-1, 1, 1, 1), y.flip(-1), y))
 
@@ -113,6 +108,7 @@ class DeviceImages:
         "The clustering and the training view (see `clustering_view`, `view_boxes`)."
         return tuple(_DeviceView(self.images, size, train, augment, flip, crop) for train in (False, True))
 
+# %% ../nbs/10_fast_data.ipynb #ba38428b
 @dataclass
 class _HeldView:
     "A view of held images: which one (`train`), its side, and the training view's settings."
@@ -124,6 +120,7 @@ class _HeldView:
     crop: bool = True
     def __len__(self): return len(self.images)
 
+# %% ../nbs/10_fast_data.ipynb #67fb3a47
 class _DeviceView(_HeldView):
     def batches(self, batch_size: int, indices=None, rank: int = 0, world: int = 1, seed: int = 0):
         "One pass over `indices` (default: all, in order); with `world` > 1, this rank's share of each batch."
@@ -148,9 +145,9 @@ class _Files(Dataset):
 
 def _as_lists(batch): return [b for b, _ in batch], torch.tensor([i for _, i in batch])
 
+# %% ../nbs/10_fast_data.ipynb #a0342899
 class JpegImages:
     "An ImageFolder tree whose JPEGs are read by workers and decoded on the device; a `ViewSource`."
-
     def __init__(self,
                  dataset,  # an ImageFolder (e.g. from `image_folder`): its `samples` and `targets` are used
                  device=None, workers: int = 4):
@@ -161,11 +158,14 @@ class JpegImages:
         "The clustering and the training view (see `clustering_view`, `view_boxes`)."
         return tuple(_JpegView(self, size, train, augment, flip, crop) for train in (False, True))
 
-    def decode(self, data: list[torch.Tensor]) -> list[torch.Tensor]:
-        "3×H×W uint8 RGB images on the device from encoded files."
-        try: return decode_jpeg(data, mode=ImageReadMode.RGB, device=self.device)
-        except RuntimeError: return [decode_image(d, mode=ImageReadMode.RGB).to(self.device) for d in data]
+# %% ../nbs/10_fast_data.ipynb #9fd614ae
+@patch
+def decode(self: JpegImages, data: list[torch.Tensor]) -> list[torch.Tensor]:
+    "3×H×W uint8 RGB images on the device from encoded files."
+    try: return decode_jpeg(data, mode=ImageReadMode.RGB, device=self.device)
+    except RuntimeError: return [decode_image(d, mode=ImageReadMode.RGB).to(self.device) for d in data]
 
+# %% ../nbs/10_fast_data.ipynb #511760c8
 class _JpegView(_HeldView):
     def batches(self, batch_size: int, indices=None, rank: int = 0, world: int = 1, seed: int = 0):
         "One pass over `indices` (default: all, in order); with `world` > 1, this rank's share of each batch."
@@ -190,6 +190,7 @@ def uint8_view(size: int = 224, crop: bool = True) -> v2.Compose:
     "The clustering view before normalising (`clustering_transform` less its last two steps): uint8 pixels."
     return v2.Compose(clustering_transform(size, crop).transforms[:3])
 
+# %% ../nbs/10_fast_data.ipynb #23156db2
 def file_list_sha(dataset) -> str:
     "sha256 of the data set's image paths relative to its root: a cache belongs to one list of files."
     names = '\n'.join(os.path.relpath(p, dataset.root) for p, _ in dataset.samples)
@@ -202,10 +203,12 @@ def _meta(dataset, size, crop, chunk) -> dict:
 def _chunk_sha(pixels, c: int, chunk: int) -> str:
     return hashlib.sha256(pixels[c * chunk:(c + 1) * chunk].tobytes()).hexdigest()
 
+# %% ../nbs/10_fast_data.ipynb #a60af71a
 def cache_pixels(out: str | Path, meta: dict, mode: str = 'r') -> np.memmap:
     "The cache's N×3×size×size uint8 pixels, memory-mapped."
     return np.memmap(Path(out) / 'views.u8', np.uint8, mode, shape=(meta['n'], 3, meta['size'], meta['size']))
 
+# %% ../nbs/10_fast_data.ipynb #6ce47e70
 def verify_view_cache(out: str | Path) -> list[int]:
     "The chunks whose pixels no longer match their checksum (empty: the cache is whole)."
     meta = json.loads((Path(out) / 'meta.json').read_text())
@@ -231,6 +234,21 @@ def _open_cache(dataset, out: Path, size, crop, chunk, verify) -> dict:
                       f"{shutil.disk_usage(out).free / 1e9:.1f} GB free; free space, or pass a smaller size")
     return meta
 
+# %% ../nbs/10_fast_data.ipynb #ab38c286
+def _write_chunks(out: Path, pixels, meta: dict, todo: list[int], loader, bar: Progress | None):
+    "Each chunk of `todo` from `loader` into `pixels`, flushed, then its checksum into meta.json."
+    chunk, every, done = meta['chunk'], max(1, len(todo) // 100), 0
+    for j, (c, (x, _)) in enumerate(zip(todo, loader)):
+        pixels[c * chunk:c * chunk + len(x)] = x.numpy()
+        pixels.flush()
+        meta['sums'][str(c)] = _chunk_sha(pixels, c, chunk)
+        atomic_write_json(meta, out / 'meta.json')
+        done += len(x)
+        if (j + 1) % every == 0 or j + 1 == len(todo):
+            if bar: bar(f'cached up to chunk {c} of {out}', done)
+            done = 0
+
+# %% ../nbs/10_fast_data.ipynb #217c7d89
 def build_view_cache(dataset,  # an ImageFolder or `ImageFiles` (its `samples` and `root`)
                      out: str | Path,  # folder for views.u8 and meta.json; an unfinished cache is resumed
                      size: int = 224,  # side of the clustering view
@@ -248,16 +266,7 @@ def build_view_cache(dataset,  # an ImageFolder or `ImageFiles` (its `samples` a
     if meta['sums'] and todo: print(f"{out}: resuming, {meta['n'] - len(rows)} of {meta['n']} images cached")
     loader = DataLoader(Subset(PseudoLabelDataset(dataset, uint8_view(size, crop)), rows), batch_size=chunk,
                         num_workers=workers)
-    bar, every, done = Progress(len(rows), 'cache') if progress else None, max(1, len(todo) // 100), 0
-    for j, (c, (x, _)) in enumerate(zip(todo, loader)):
-        pixels[c * chunk:c * chunk + len(x)] = x.numpy()
-        pixels.flush()
-        meta['sums'][str(c)] = _chunk_sha(pixels, c, chunk)
-        atomic_write_json(meta, out / 'meta.json')
-        done += len(x)
-        if (j + 1) % every == 0 or j + 1 == len(todo):
-            if bar: bar(f'cached up to chunk {c} of {out}', done)
-            done = 0
+    _write_chunks(out, pixels, meta, todo, loader, Progress(len(rows), 'cache') if progress else None)
     return out
 
 # %% ../nbs/10_fast_data.ipynb #48f38ad5
@@ -271,6 +280,20 @@ def _ahead(fn, items):
             pending = nxt
         if pending is not None: yield pending.result()
 
+# %% ../nbs/10_fast_data.ipynb #df7d9015
+def _finished_cache(cache: Path, dataset) -> dict:
+    "The meta of a whole view cache of `dataset`'s files; raise naming the fix for any other folder."
+    if not (cache / 'meta.json').is_file():
+        raise FileNotFoundError(f"{cache}: no view cache there (no meta.json); build it with "
+                                f"python data_scripts/cache_views.py --data <the images> --out {cache}")
+    meta = json.loads((cache / 'meta.json').read_text())
+    missing = -(-meta['n'] // meta['chunk']) - len(meta['sums'])
+    if meta['files'] != file_list_sha(dataset) or missing:
+        why = f"unfinished ({missing} chunks missing)" if missing else "built from another list of images"
+        raise ValueError(f"{cache}: {why}: run data_scripts/cache_views.py on this data set")
+    return meta
+
+# %% ../nbs/10_fast_data.ipynb #ad607f72
 class CachedViews:
     "A `ViewSource`: the clustering view read from a view cache, the training view decoded from `dataset`."
     def __init__(self, cache: str | Path,  # a folder written by `build_view_cache`
@@ -279,14 +302,7 @@ class CachedViews:
                  decode_on_device: bool = False):  # the training view through `JpegImages`
         self.cache, self.dataset, self.workers = Path(cache), dataset, workers
         self.device, self.decode_on_device = get_device(device), decode_on_device
-        if not (self.cache / 'meta.json').is_file():
-            raise FileNotFoundError(f"{cache}: no view cache there (no meta.json); build it with "
-                                    f"python data_scripts/cache_views.py --data <the images> --out {cache}")
-        self.meta, self.targets = json.loads((self.cache / 'meta.json').read_text()), dataset.targets
-        missing = -(-self.meta['n'] // self.meta['chunk']) - len(self.meta['sums'])
-        if self.meta['files'] != file_list_sha(dataset) or missing:
-            why = f"unfinished ({missing} chunks missing)" if missing else "built from another list of images"
-            raise ValueError(f"{cache}: {why}: run data_scripts/cache_views.py on this data set")
+        self.meta, self.targets = _finished_cache(self.cache, dataset), dataset.targets
         self.pixels = cache_pixels(self.cache, self.meta)
     def __len__(self): return self.meta['n']
 
@@ -305,6 +321,7 @@ def views(self: CachedViews, size: int, augment: str = 'paper', flip: bool = Tru
                              self.device.type == 'cuda')
     return _CacheView(self, size, False), train
 
+# %% ../nbs/10_fast_data.ipynb #aae8ac10
 class _CacheView(_HeldView):
     def batches(self, batch_size: int, indices=None, rank: int = 0, world: int = 1, seed: int = 0):
         "One pass over `indices` (default: all, in order); with `world` > 1, this rank's share of each batch."

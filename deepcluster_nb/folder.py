@@ -58,22 +58,6 @@ class Groups:
     def sizes(self) -> np.ndarray:
         return np.bincount(self.assignments[self.read], minlength=len(self.centroids))
 
-    def members(self, group: int) -> np.ndarray:
-        "The images of `group`, nearest its centre first."
-        idx = np.flatnonzero(self.assignments == group)
-        return idx[np.argsort(self.distances[idx], kind='stable')]
-
-    def spread(self) -> np.ndarray:
-        "Each group's mean distance to its centre (NaN for an empty group): small is coherent."
-        a, d = self.assignments[self.read], self.distances[self.read]
-        total = np.bincount(a, weights=d, minlength=len(self.sizes))
-        with np.errstate(invalid='ignore', divide='ignore'): return total / self.sizes
-
-    def nearest_groups(self, group: int, n: int = 3) -> list[int]:
-        "The `n` other non-empty groups whose centres are nearest this one's."
-        d = np.linalg.norm(self.centroids - self.centroids[group], axis=1)
-        return [int(g) for g in np.argsort(d) if g != group and self.sizes[g]][:n]
-
 # %% ../nbs/13_your_images.ipynb #5a077f09
 def group_images(model, dataset: ImageFiles, k: int, size: int = 32,
                  crop: bool = True,  # the clustering view's centre crop (False: the whole image, as `DIGITS`)
@@ -86,6 +70,28 @@ def group_images(model, dataset: ImageFiles, k: int, size: int = 32,
                                batch_size=batch_size, device=device, progress=False)
     km = cluster_rows_read(x, k, images_read(view), seed=seed)
     return Groups(list(dataset.paths), x, pca, km.assignments, km.centroids)
+
+# %% ../nbs/13_your_images.ipynb #aea27b44
+@patch
+def members(self: Groups, group: int) -> np.ndarray:
+    "The images of `group`, nearest its centre first."
+    idx = np.flatnonzero(self.assignments == group)
+    return idx[np.argsort(self.distances[idx], kind='stable')]
+
+# %% ../nbs/13_your_images.ipynb #34f48a1b
+@patch
+def spread(self: Groups) -> np.ndarray:
+    "Each group's mean distance to its centre (NaN for an empty group): small is coherent."
+    a, d = self.assignments[self.read], self.distances[self.read]
+    total = np.bincount(a, weights=d, minlength=len(self.sizes))
+    with np.errstate(invalid='ignore', divide='ignore'): return total / self.sizes
+
+# %% ../nbs/13_your_images.ipynb #b2e062c8
+@patch
+def nearest_groups(self: Groups, group: int, n: int = 3) -> list[int]:
+    "The `n` other non-empty groups whose centres are nearest this one's."
+    d = np.linalg.norm(self.centroids - self.centroids[group], axis=1)
+    return [int(g) for g in np.argsort(d) if g != group and self.sizes[g]][:n]
 
 # %% ../nbs/13_your_images.ipynb #542b02a6
 def show_groups(groups: Groups, dataset, which,  # group ids, one row each
@@ -101,6 +107,7 @@ def past_assignments(run_dir: str | Path) -> dict[int, np.ndarray]:
     cks = (load_checkpoint(p, 'cpu') for p in paths)
     return {ck['epoch']: np.asarray(ck['assignments']) for ck in cks}
 
+# %% ../nbs/13_your_images.ipynb #9a93462e
 @patch
 def lineage(self: Groups, group: int, past: dict) -> list[tuple[int, int, float]]:
     "Per epoch of `past`: the size of the cluster that held most of `group`'s images, and the share it held."
@@ -125,20 +132,24 @@ class GroupBrowser:
     def shown(self) -> np.ndarray:
         "The images on the current page, nearest the centre first."
         return self.groups.members(self.group)[self.page * self.per_page:(self.page + 1) * self.per_page]
-
-    def go(self, group: int):
-        if not 0 <= group < len(self.groups.sizes):
-            raise ValueError(f"group {group}: choose 0 to {len(self.groups.sizes) - 1}")
-        self.group, self.page = int(group), 0
     def next(self): self.page = min(self.page + 1, self.pages - 1)
     def prev(self): self.page = max(self.page - 1, 0)
 
-    def caption(self) -> str:
-        g, s = self.group, self.groups.sizes[self.group]
-        past = ', '.join(f'{e}: {n}' for e, n, _ in self.groups.lineage(g, self.past))
-        return (f"group {g}: {s} images, page {self.page + 1} of {self.pages}; "
-                f"nearest groups {', '.join(map(str, self.groups.nearest_groups(g)))}"
-                + (f"; size by epoch {past}" if past else ''))
+# %% ../nbs/13_your_images.ipynb #098b3708
+@patch
+def go(self: GroupBrowser, group: int):
+    if not 0 <= group < len(self.groups.sizes):
+        raise ValueError(f"group {group}: choose 0 to {len(self.groups.sizes) - 1}")
+    self.group, self.page = int(group), 0
+
+# %% ../nbs/13_your_images.ipynb #fb5bd2a5
+@patch
+def caption(self: GroupBrowser) -> str:
+    g, s = self.group, self.groups.sizes[self.group]
+    past = ', '.join(f'{e}: {n}' for e, n, _ in self.groups.lineage(g, self.past))
+    return (f"group {g}: {s} images, page {self.page + 1} of {self.pages}; "
+            f"nearest groups {', '.join(map(str, self.groups.nearest_groups(g)))}"
+            + (f"; size by epoch {past}" if past else ''))
 
 # %% ../nbs/13_your_images.ipynb #7f65834a
 @patch
@@ -150,6 +161,7 @@ def picture(self: GroupBrowser):
     plt.close(fig)                      # shown where it is displayed, not again at the end of the cell
     return fig
 
+# %% ../nbs/13_your_images.ipynb #3ed8756c
 @patch
 def widget(self: GroupBrowser):
     "The browser as ipywidgets for JupyterLab (display `picture()` beside it for where widgets cannot run)."
@@ -194,6 +206,15 @@ def train_config(a: argparse.Namespace, n_images: int) -> DeepClusterConfig:
     typed = {k: v for k, v in vars(a).items() if k in (*_PRESET, 'flip', 'device') and v is not None}
     return folder_config(n_images, a.size, k=a.k, epochs=a.epochs, seed=a.seed, **typed)
 
+# %% ../nbs/13_your_images.ipynb #868b9cf1
+def _summary(a, data: ImageFiles, run: DeepCluster, groups: Groups) -> dict:
+    "What `train` did, for summary.json: the folder, its images, the groups."
+    sizes = groups.sizes
+    return dict(folder=str(a.folder), images=len(data), skipped=len(data.skipped), k=run.cfg.k,
+                epochs=run.epoch, largest_group=int(sizes.max()), empty_groups=int((sizes == 0).sum()),
+                unreadable=int((~groups.read).sum()))
+
+# %% ../nbs/13_your_images.ipynb #eb28b07d
 def _train(a):
     data = ImageFiles(a.folder)
     cfg = train_config(a, len(data))
@@ -203,24 +224,26 @@ def _train(a):
     groups = group_images(run.model, data, cfg.k, cfg.input_size, cfg.center_crop, cfg.pca_dim, cfg.seed,
                           cfg.batch_size, run.device, cfg.memory_budget)
     groups.save(a.run_dir)
+    atomic_write_json(_summary(a, data, run, groups), Path(a.run_dir) / 'summary.json')
     sizes = groups.sizes
-    summary = dict(folder=str(a.folder), images=len(data), skipped=len(data.skipped), k=cfg.k,
-                   epochs=run.epoch, largest_group=int(sizes.max()), empty_groups=int((sizes == 0).sum()),
-                   unreadable=int((~groups.read).sum()))
-    atomic_write_json(summary, Path(a.run_dir) / 'summary.json')
     print(f"{len(data)} images in {cfg.k} groups of {sizes.min()} to {sizes.max()}: see assignments.csv")
 
+# %% ../nbs/13_your_images.ipynb #cecdfe52
 def _is_features(p: Path) -> bool:
     "A file `embed` wrote: an N×D float32 array."
     try: f = np.load(p, mmap_mode='r')
     except (OSError, ValueError): return False
     return f.ndim == 2 and f.dtype == np.float32
 
-def _embed(a):
-    out = Path(a.out)
+def _features_files(out: str | Path) -> tuple[Path, Path]:
+    "`embed`'s two files, checked before any work: X.npy for the features, X.txt for the image paths."
+    out = Path(out)
     if out.suffix != '.npy': raise ValueError(f"{out}: name the features file X.npy (the paths go in X.txt)")
-    check_output(out, _is_features)
-    index = check_output(out.with_suffix('.txt'), lambda p: _is_features(out))
+    return check_output(out, _is_features), check_output(out.with_suffix('.txt'), lambda p: _is_features(out))
+
+# %% ../nbs/13_your_images.ipynb #ad317b40
+def _embed(a):
+    out, index = _features_files(a.out)
     net, data = load_backbone(a.run_dir), ImageFiles(a.folder)
     if bad := [p for p in data.paths if '\n' in p or '\r' in p]:
         raise ValueError(f"{bad[0]!r}: a file name with a line break cannot be one line of {index.name}; "
@@ -232,6 +255,7 @@ def _embed(a):
     atomic_write(index, lambda fh: fh.write('\n'.join(data.paths) + '\n'), 'w')
     print(f"{out}: {f.shape[0]} × {f.shape[1]} FC2 features; paths in {index}")
 
+# %% ../nbs/13_your_images.ipynb #08d052de
 def _is_backbone(p: Path) -> bool:
     "A file `export` wrote."
     try: return 'settings' in load_checkpoint(p, 'cpu')
@@ -241,15 +265,9 @@ def _export(a):
     check_output(a.out, _is_backbone)
     print(f"{export_backbone(a.run_dir, a.out)}: the network without its top layer (load_backbone)")
 
-# %% ../nbs/13_your_images.ipynb #7a77591c
-_PRESET = dict(augment=(str, "'shifts', 'paper' or 'none'"), width=(float, 'conv width multiplier'),
-               hidden=(int, 'feature size'), pca_dim=(int, 'whitened dimensions'),
-               batch_size=(int, 'images per step'), workers=(int, 'loader processes'))
-
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog='deepcluster-nb', description="DeepCluster on a folder of your images.")
-    p.add_argument('--debug', action='store_true', help='a traceback instead of a one-line error')
-    sub = p.add_subparsers(dest='command', required=True)
+# %% ../nbs/13_your_images.ipynb #a408ecb4
+def _add_train(sub):
+    "The `train` command and its options."
     t = sub.add_parser('train', help='train on FOLDER (resumes a run), then write its groups beside it')
     t.add_argument('folder', help='images, sub-folders allowed (their names ignored)')
     t.add_argument('--run-dir', required=True, help='checkpoints, assignments.csv, features.npy, pca.npz')
@@ -264,6 +282,17 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument('--no-flip', dest='flip', action='store_false', default=None,
                    help='no horizontal flips (digits, text, scans)')
     t.add_argument('--remap', action='store_true', help='resume on a folder whose files changed, by path')
+
+# %% ../nbs/13_your_images.ipynb #7a77591c
+_PRESET = dict(augment=(str, "'shifts', 'paper' or 'none'"), width=(float, 'conv width multiplier'),
+               hidden=(int, 'feature size'), pca_dim=(int, 'whitened dimensions'),
+               batch_size=(int, 'images per step'), workers=(int, 'loader processes'))
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog='deepcluster-nb', description="DeepCluster on a folder of your images.")
+    p.add_argument('--debug', action='store_true', help='a traceback instead of a one-line error')
+    sub = p.add_subparsers(dest='command', required=True)
+    _add_train(sub)
     e = sub.add_parser('embed', help='FC2 features of every image of FOLDER by a trained run, as an N×D .npy')
     e.add_argument('--run-dir', required=True, help='a run made by train')
     e.add_argument('folder')
@@ -273,6 +302,7 @@ def parser() -> argparse.ArgumentParser:
     x.add_argument('out', help='.pt file')
     return p
 
+# %% ../nbs/13_your_images.ipynb #d52bd443
 def main(argv=None):
     "`deepcluster-nb train | embed | export`: see `--help`. A user error is one line on stderr, exit code 2."
     p = parser()
