@@ -1,10 +1,11 @@
-"""The two experiment notebooks, run by papermill with tiny parameters on data written by data_scripts/ in
+"""The experiment notebooks, run by papermill with tiny parameters on data written by data_scripts/ in
 the real on-disk formats; the assertions read the files the notebooks write."""
 import json
 import re
 import shlex
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -129,8 +130,8 @@ def test_full_imagenet_checks_its_settings_before_training(tmp_path, script):
         assert not (tmp_path / 'run' / 'checkpoint.pt').exists()
 
 
-@pytest.mark.parametrize('name', ['80_cifar10_k_sweep.ipynb', '81_deep_dive.ipynb', '85_your_images.ipynb',
-                                  '90_full_imagenet.ipynb'])
+@pytest.mark.parametrize('name', ['80_cifar10_k_sweep.ipynb', '81_deep_dive.ipynb', '82_small_images_bisection.ipynb',
+                                  '85_your_images.ipynb', '90_full_imagenet.ipynb'])
 def test_help_notebook_lists_every_parameter_with_its_type(name):
     "`papermill --help-notebook` shows each parameter of the experiment with a type, its default and a line of help."
     import ast
@@ -159,6 +160,26 @@ def test_deep_dive_runs_its_three_studies(tmp_path):
     transfer = pd.read_csv(out / 'initial_filters.csv')
     assert set(transfer.start) == {'random', 'from digits', 'from shapes'} and set(transfer.epoch) == {0, 4}
     assert json.loads((out / 'summary.json').read_text())['early_stopping']
+
+
+def test_small_images_bisection_writes_what_lesson_12_reads(tmp_path):
+    "Notebook 82 with tiny parameters: every setting with every seed in one JSON file; run again, it goes on from it."
+    out, params = tmp_path / 'bisection.json', dict(seeds=[0], epochs=1, n_images=100, shapes_per_class=10, shapes_epochs=1)
+    run_nb('82_small_images_bisection.ipynb', tmp_path / 'o.ipynb', **params, out=str(out))
+    saved = json.loads(out.read_text())
+    lesson = json.loads((NBS / 'results' / 'small_images.json').read_text())          # the file lesson 12 reads
+    assert saved['params'] == params and set(saved['digits']) == set(lesson['digits']) == set(saved['variants'])
+    assert set(saved['shapes']) == set(lesson['shapes']) and all(list(runs) == ['0'] for runs in saved['digits'].values())
+    kit = next(runs['0'] for name, runs in saved['digits'].items() if name.endswith('(= the kit)'))
+    assert {'nmi_before', 'nmi_after', 'loss', 'random init', 'DeepCluster'} <= set(kit)
+    before = out.stat().st_mtime_ns
+    t0 = time.perf_counter()
+    run_nb('82_small_images_bisection.ipynb', tmp_path / 'again.ipynb', **params, out=str(out))   # nothing left to run
+    assert time.perf_counter() - t0 < 60 and out.stat().st_mtime_ns == before
+    (tmp_path / 'mine.json').write_text('my notes')                                  # a file of the user's: refused
+    with pytest.raises(pm.PapermillExecutionError, match='was not written by deepcluster_nb'):
+        run_nb('82_small_images_bisection.ipynb', tmp_path / 'x.ipynb', **params, out=str(tmp_path / 'mine.json'))
+    assert (tmp_path / 'mine.json').read_text() == 'my notes'
 
 
 def test_your_images_on_a_flat_folder(tmp_path):
