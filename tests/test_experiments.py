@@ -17,9 +17,9 @@ NBS = ROOT / 'nbs'
 TINY = dict(width=0.25, hidden=256, pca_dim=16, batch_size=32, workers=0, device='cpu')
 
 
-def run_nb(name, out, **parameters):
-    "Run notebook `name` with papermill; a cell that stalls (a lost kernel reply) fails after 10 minutes, not never."
-    return pm.execute_notebook(NBS / name, out, cwd=NBS, progress_bar=False, parameters=parameters, execution_timeout=600)
+def run_nb(name, executed, **parameters):
+    "Run notebook `name` with papermill into `executed`; a cell that stalls (a lost kernel reply) fails after 10 minutes."
+    return pm.execute_notebook(NBS / name, executed, cwd=NBS, progress_bar=False, parameters=parameters, execution_timeout=600)
 
 
 def demo_command(out, **parameters):
