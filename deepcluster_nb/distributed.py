@@ -66,6 +66,21 @@ class DistributedDeepCluster(DeepCluster):
         if self.device.type == 'cuda': self.model = nn.SyncBatchNorm.convert_sync_batchnorm(self.model)
         self.store = None if run_dir is None else self.open_shared_run_dir(run_dir, resume, overwrite)
 
+    def training_model(self) -> nn.Module:
+        "The network wrapped for this epoch (its top layer is new each epoch), synchronised from process 0."
+        gpu = [self.device.index] if self.device.type == 'cuda' else None
+        return DistributedDataParallel(self.model, device_ids=gpu)
+
+    def train_on_clusters(self, assignments, timer: Timer) -> float:
+        "One epoch on this process's share of each batch; returns the loss averaged over the processes."
+        loss = torch.tensor(super().train_on_clusters(assignments, timer), device=self.device)
+        dist.all_reduce(loss)
+        return loss.item() / self.world
+
+    def save(self):
+        "Process 0 writes the checkpoint and history."
+        if self.rank == 0: return super().save()
+
 # %% ../nbs/11_distributed.ipynb #acb72c0e
 @patch
 def open_shared_run_dir(self: DistributedDeepCluster, run_dir, resume, overwrite) -> RunDir:
@@ -105,27 +120,6 @@ def cluster(self: DistributedDeepCluster, timer: Timer | None = None):
                          device=self.device) if self.rank == 0 else None]
         dist.broadcast_object_list(km)
     return km[0]
-
-# %% ../nbs/11_distributed.ipynb #6b88e578
-@patch
-def training_model(self: DistributedDeepCluster) -> nn.Module:
-    "The network wrapped for this epoch (its top layer is new each epoch), synchronised from process 0."
-    gpu = [self.device.index] if self.device.type == 'cuda' else None
-    return DistributedDataParallel(self.model, device_ids=gpu)
-
-@patch
-def train_on_clusters(self: DistributedDeepCluster, assignments, timer: Timer) -> float:
-    "One epoch on this process's share of each batch; returns the loss averaged over the processes."
-    loss = super(DistributedDeepCluster, self).train_on_clusters(assignments, timer)
-    loss = torch.tensor(loss, device=self.device)
-    dist.all_reduce(loss)
-    return loss.item() / self.world
-
-# %% ../nbs/11_distributed.ipynb #8a599e78
-@patch
-def save(self: DistributedDeepCluster):
-    "Process 0 writes the checkpoint and history."
-    if self.rank == 0: return super(DistributedDeepCluster, self).save()
 
 # %% ../nbs/11_distributed.ipynb #1e255f17
 def _add_config_options(p: argparse.ArgumentParser):

@@ -266,6 +266,10 @@ def _export(a):
     print(f"{export_backbone(a.run_dir, a.out)}: the network without its top layer (load_backbone)")
 
 # %% ../nbs/13_your_images.ipynb #a408ecb4
+_PRESET = dict(augment=(str, "'shifts', 'paper' or 'none'"), width=(float, 'conv width multiplier'),
+               hidden=(int, 'feature size'), pca_dim=(int, 'whitened dimensions'),
+               batch_size=(int, 'images per step'), workers=(int, 'loader processes'))
+
 def _add_train(sub):
     "The `train` command and its options."
     t = sub.add_parser('train', help='train on FOLDER (resumes a run), then write its groups beside it')
@@ -284,10 +288,6 @@ def _add_train(sub):
     t.add_argument('--remap', action='store_true', help='resume on a folder whose files changed, by path')
 
 # %% ../nbs/13_your_images.ipynb #7a77591c
-_PRESET = dict(augment=(str, "'shifts', 'paper' or 'none'"), width=(float, 'conv width multiplier'),
-               hidden=(int, 'feature size'), pca_dim=(int, 'whitened dimensions'),
-               batch_size=(int, 'images per step'), workers=(int, 'loader processes'))
-
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='deepcluster-nb', description="DeepCluster on a folder of your images.")
     p.add_argument('--debug', action='store_true', help='a traceback instead of a one-line error')

@@ -8,7 +8,7 @@ notebook (the docs site and an untrusted JupyterLab show them) and the header's 
 set to what was measured.
 
     python docs/run_lessons.py nbs/08_train.ipynb --save      # one lesson
-    python docs/run_lessons.py --save                         # every lesson, 00 to 13 (about 15 min)
+    python docs/run_lessons.py --save                         # every lesson, 00 to 13 (about 11 min)
 """
 import argparse
 import json
