@@ -15,7 +15,7 @@ import numpy as np
 from fastcore.basics import patch
 
 from .core import get_device
-from .kmeans import KMEANS_BACKENDS, kmeans_backend
+from .kmeans import CLUSTERINGS, KMEANS_BACKENDS, kmeans_backend
 from .models import ARCHS, INITS
 from .pca import PCA_BACKENDS
 from .views import AUGMENTS
@@ -82,6 +82,7 @@ class DeepClusterConfig:
     pca_dim: int = setting(256, Range(1))          # PCA dimensions before k-means (at most hidden)
     kmeans_iters: int = setting(20, Range(1))
     kmeans_backend: str = setting('auto', OneOf(KMEANS_BACKENDS))
+    clustering: str = setting('kmeans', OneOf(CLUSTERINGS))  # 'pic': power iterations (finds its own k)
     pca_backend: str = setting('torch', OneOf(PCA_BACKENDS))  # torch: 3.5x faster on CPU; faiss: official
     epochs: int = setting(500, Range(1))
     batch_size: int = setting(256, Range(1, 'n'))

@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 # %% auto #0
 __all__ = ['in_test', 'as_list', 'get_device', 'check_features', 'set_seed', 'rng_state', 'set_rng_state', 'Timer', 'clock',
            'Progress', 'DiskFullError', 'atomic_write', 'atomic_save', 'atomic_write_json', 'check_output',
-           'load_checkpoint', 'checkpoint_weights', 'upgrade_checkpoint', 'take_lock', 'RunDir']
+           'load_checkpoint', 'checkpoint_weights', 'upgrade_checkpoint', 'official_layout', 'take_lock', 'RunDir']
 
 # %% ../nbs/00_core.ipynb #d5a4b3db
 def in_test() -> bool:
@@ -258,6 +258,13 @@ def upgrade_checkpoint(path: str | Path) -> Path:
         name, keys, *rest = ck['rng']['numpy']
         ck['rng']['numpy'] = [name, torch.from_numpy(keys.astype(np.int64)), *rest]
     return atomic_save(ck, path)
+
+# %% ../nbs/00_core.ipynb #07dbdfed
+def official_layout(weights: dict) -> dict:
+    "`weights` keyed as official checkpoints are: `features` in `DataParallel` (`features.module.0.weight`)."
+    return {k.replace('features.', 'features.module.', 1) if k.startswith('features.') else k: v
+            for k, v in weights.items()}
+
 
 # %% ../nbs/00_core.ipynb #238885f7
 def _alive(pid: int) -> bool:

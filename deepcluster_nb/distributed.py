@@ -21,7 +21,7 @@ from .core import RunDir, Timer, check_features
 from .data import get_dataset
 from .fast import DeviceImages
 from .features import compute_features
-from .kmeans import run_kmeans
+from .kmeans import cluster_rows_read
 from .pca import WhitenedPCA, l2_normalize, moments
 from .config import DeepClusterConfig
 from .train import DeepCluster, format_log
@@ -108,7 +108,7 @@ def shared_pca(f: torch.Tensor, n: int, dim: int) -> WhitenedPCA:
 # %% ../nbs/11_distributed.ipynb #e308a019
 @patch
 def cluster(self: DistributedDeepCluster, timer: Timer | None = None):
-    "Features of this process's share, PCA from summed moments, rows gathered, k-means on process 0."
+    "Features of this process's share, PCA from summed moments, rows gathered, clustered on process 0."
     cfg, n, timer = self.cfg, len(self.dataset), timer or Timer(self.device)
     mine = np.array_split(np.arange(n), self.world)[self.rank]
     with timer('features'):
@@ -116,8 +116,8 @@ def cluster(self: DistributedDeepCluster, timer: Timer | None = None):
                                               indices=mine, progress=self.progress)).to(self.device)
     with timer('pca'): x = gather_rows(l2_normalize(shared_pca(f, n, cfg.pca_dim).transform(f)))
     with timer('kmeans'):
-        km = [run_kmeans(x.cpu().numpy(), cfg.k, niter=cfg.kmeans_iters, backend=cfg.kmeans_backend,
-                         device=self.device) if self.rank == 0 else None]
+        km = [cluster_rows_read(x.cpu().numpy(), cfg.k, None, cfg.clustering, niter=cfg.kmeans_iters,
+                                backend=cfg.kmeans_backend, device=self.device) if self.rank == 0 else None]
         dist.broadcast_object_list(km)
     return km[0]
 

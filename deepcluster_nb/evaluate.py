@@ -30,23 +30,25 @@ from .kmeans import clustering_scores, run_kmeans
 from .models import CONV_LAYERS, DeepClusterNet, get_model
 from .config import DeepClusterConfig
 from .pca import features_pca
-from .train import DeepCluster
+from .train import DeepCluster, fresh_top_layer, train_epoch
 
 # %% auto #0
 __all__ = ['OFFICIAL_POOLS', 'BACKBONE_SETTINGS', 'conv_output', 'pool_to', 'evaluating', 'probe_features', 'linear_probe',
            'linear_probes', 'check_probe_settings', 'probe_pool', 'paper_probe_views', 'paper_probe', 'knn_accuracy',
            'kmeans_scores', 'fc2_knn_accuracy', 'plot_history', 'plot_cluster_sizes', 'show_rows', 'show_clusters',
-           'conv1_filters', 'show_filters', 'top_activating', 'load_official_checkpoint', 'export_backbone',
-           'load_backbone', 'learning_curve', 'feature_scores', 'compare_with_random_init']
+           'conv1_filters', 'show_filters', 'top_activating', 'gradient_ascent', 'ascent_image',
+           'load_official_checkpoint', 'export_backbone', 'load_backbone', 'learning_curve', 'feature_scores',
+           'train_supervised', 'compare_with_random_init']
 
 # %% ../nbs/09_eval.ipynb #17cbe095
-def conv_output(model: DeepClusterNet, x: torch.Tensor, layer: int) -> torch.Tensor:
+def conv_output(model: DeepClusterNet, x: torch.Tensor, layer: int,
+                relu: bool = True) -> torch.Tensor:  # False: before the ReLU (BN's output)
     "The activation after the ReLU of the `layer`-th convolution (1-based) of `model.features`."
     convs = [i for i, m in enumerate(model.features) if isinstance(m, nn.Conv2d)]
     if not 1 <= layer <= len(convs):
         raise ValueError(f"layer={layer}: this network has conv layers 1 to {len(convs)}")
     if model.sobel is not None: x = model.sobel(x)
-    return model.features[:convs[layer - 1] + 3](x)      # conv, BN, ReLU
+    return model.features[:convs[layer - 1] + 2 + relu](x)      # conv, BN, ReLU
 
 # %% ../nbs/09_eval.ipynb #07056af2
 def pool_to(f: torch.Tensor, target_dim: int) -> torch.Tensor:
@@ -298,6 +300,29 @@ def top_activating(model: DeepClusterNet, dataset,  # yields (tensor, label)
                           for x, _ in DataLoader(dataset, batch_size=batch_size)])
     return {c: acts[:, i].argsort(descending=True)[:n].tolist() for i, c in enumerate(channels)}
 
+# %% ../nbs/09_eval.ipynb #84d20115
+def gradient_ascent(model: DeepClusterNet, layer: int, channel: int, size: int = 224, steps: int = 1000,
+                    lr: float = 3.0, weight_decay: float = 1e-5, blur_every: int = 5, sigma: float = 0.3,
+                    seed: int = 0):
+    "An input that excites filter `channel` of conv `layer`, by SGD on the image; its mean response per step."
+    x = torch.randn(1, 3, size, size, generator=torch.Generator().manual_seed(seed))
+    x = x.to(next(model.parameters()).device).requires_grad_()
+    opt, responses = torch.optim.SGD([x], lr=lr, weight_decay=weight_decay), []
+    with evaluating(model), torch.enable_grad():
+        for step in range(steps):
+            response = conv_output(model, x, layer, relu=False)[0, channel].mean()
+            x.grad, = torch.autograd.grad(-response, x)                     # ascent: descend the negative
+            opt.step()
+            if (step + 1) % blur_every == 0: x.data = v2.functional.gaussian_blur(x.data, 3, sigma)
+            responses.append(response.item())
+    return x.detach()[0].cpu(), responses
+
+# %% ../nbs/09_eval.ipynb #0ee93f3d
+def ascent_image(x: torch.Tensor) -> np.ndarray:
+    "A 3×H×W normalised input as an H×W×3 picture in [0, 1]."
+    mean, std = (torch.tensor(v)[:, None, None] for v in (IMAGENET_MEAN, IMAGENET_STD))
+    return (x * std + mean).clamp(0, 1).permute(1, 2, 0).numpy()
+
 # %% ../nbs/09_eval.ipynb #83a0afac
 def load_official_checkpoint(path, arch: str | None = None,  # None: the checkpoint's own `arch`
                              map_location='cpu',
@@ -377,15 +402,36 @@ def feature_scores(model, train_ds, val_ds,  # images with labels: the labels on
             f'probe conv{layer}, {n_per_class} labels/class': linear_probe(xt[few], yt[few], xv, yv),
             f'probe conv{layer}, all labels': linear_probe(xt, yt, xv, yv)}
 
+# %% ../nbs/09_eval.ipynb #675e028d
+def train_supervised(dataset, cfg: DeepClusterConfig, labels=None,  # None: the data set's `targets`
+                     progress: bool | str = 'epochs') -> DeepClusterNet:
+    "The ceiling: `cfg`'s network, view, sampler and SGD, trained `cfg.epochs` epochs on the true labels."
+    run = DeepCluster(dataset, cfg, labels=labels, progress=False)
+    if run.labels is None: raise ValueError("train_supervised needs labels: a data set's targets, or labels=")
+    y = torch.as_tensor(np.unique(run.labels, return_inverse=True)[1])
+    top = fresh_top_layer(run.model, int(y.max()) + 1)                # one output per class, kept all along
+    top_optimizer = torch.optim.SGD(top.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    steps = Progress(cfg.epochs, bar=False)
+    for run.epoch in range(cfg.epochs):
+        order = run.epoch_order(y.numpy())
+        batches = run.views()[1].batches(cfg.batch_size, order, 0, 1, cfg.seed + run.epoch)
+        loss = train_epoch(run.model, batches, run.optimizer, top_optimizer, y, run.epoch, progress is True,
+                           amp=cfg.amp)
+        if progress: steps(f'supervised epoch {run.epoch + 1}: loss {loss:.3f}')
+    return run.model
+
 # %% ../nbs/09_eval.ipynb #b60afc23
 def compare_with_random_init(train_ds, val_ds, cfg: DeepClusterConfig,
                              progress: bool | str = 'epochs',  # a line per epoch and network scored
+                             supervised: bool = False,  # also the ceiling (`train_supervised`), same rulers
                              **kw) -> dict:
     "Train DeepCluster: its learning curve, `feature_scores` (`kw`) at random init and after, and the run."
     run = DeepCluster(train_ds, cfg, progress=progress)
-    random_net = copy.deepcopy(run.model)
-    curve, scores, steps = learning_curve(run), {}, Progress(2, bar=False)
-    for name, m in (('random init', random_net), ('DeepCluster', run.model)):
+    networks, curve = {'random init': copy.deepcopy(run.model)}, learning_curve(run)   # copied, then trained
+    networks['DeepCluster'] = run.model
+    if supervised: networks['supervised'] = train_supervised(train_ds, cfg, progress=progress)
+    scores, steps = {}, Progress(len(networks), bar=False)
+    for name, m in networks.items():
         scores[name] = feature_scores(m, train_ds, val_ds, cfg.input_size, pca_dim=cfg.pca_dim, **kw)
         if progress: steps(f'{name} scored: ' + ', '.join(f'{k} {v:.3f}' for k, v in scores[name].items()))
     return {**curve, **scores, 'run': run}

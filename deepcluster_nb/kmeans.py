@@ -10,20 +10,23 @@ from dataclasses import dataclass
 
 import faiss
 import numpy as np
+import scipy.sparse as sp
 import torch
+from scipy.sparse.csgraph import connected_components
 from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from .core import check_features, get_device
 
 # %% auto #0
-__all__ = ['KMEANS_BACKENDS', 'KMeansResult', 'nearest_centroid', 'split_empty_clusters', 'kmeans_torch', 'faiss_gpus',
-           'kmeans_faiss', 'kmeans_backend', 'run_kmeans', 'cluster_accuracy', 'clustering_scores', 'cluster_rows_read']
+__all__ = ['KMEANS_BACKENDS', 'CLUSTERINGS', 'KMeansResult', 'nearest_centroid', 'split_empty_clusters', 'kmeans_torch',
+           'faiss_gpus', 'kmeans_faiss', 'kmeans_backend', 'run_kmeans', 'cluster_accuracy', 'clustering_scores',
+           'knn_graph', 'power_iteration', 'uphill', 'pic_clusters', 'run_pic', 'cluster_rows_read']
 
 # %% ../nbs/06_kmeans.ipynb #16f72c2f
 @dataclass
 class KMeansResult:
-    "The outcome of one k-means run."
+    "The outcome of one clustering (k-means, or PIC)."
     assignments: np.ndarray   # N cluster ids (int64): this epoch's pseudo-labels
     centroids: np.ndarray  # k×d float32 centres
     sse: list  # k-means loss (sum of squared distances to the assigned centroid) at each iteration
@@ -155,12 +158,85 @@ def clustering_scores(assignments, labels) -> dict:
         acc=cluster_accuracy(assignments, labels),
     )
 
+# %% ../nbs/06_kmeans.ipynb #63c243b7
+def knn_graph(x: np.ndarray, nnn: int = 5, sigma: float = 0.2) -> sp.csr_matrix:
+    "PIC's graph: each row's `nnn` nearest other rows (squared L2), weighted exp(−d/σ²), W = A + Aᵀ."
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    index = faiss.IndexFlatL2(x.shape[1])
+    index.add(x)
+    d, j = index.search(x, nnn + 1)
+    me = np.arange(len(x))[:, None]
+    other = np.argsort(j == me, axis=1, kind='stable')[:, :nnn]   # itself out, wherever duplicates put it
+    d, j = np.take_along_axis(d, other, 1), np.take_along_axis(j, other, 1)
+    a = sp.csr_matrix((np.exp(-d.clip(0) / sigma**2).ravel(), (me.repeat(nnn, 1).ravel(), j.ravel())),
+                      shape=(len(x), len(x)))
+    return (a + a.T).tocsr()
+
+
+# %% ../nbs/06_kmeans.ipynb #00ea39a1
+def power_iteration(w: sp.csr_matrix, alpha: float = 0.001, iters: int = 200) -> np.ndarray:
+    "From the uniform vector, `iters` times v ← α·Wᵀv + (1 − α)/N, L1-normalised: high where it is dense."
+    n = w.shape[0]
+    v, wt = np.full(n, 1 / n), w.T.tocsr()
+    for _ in range(iters):
+        v = alpha * (wt @ v) + (1 - alpha) / n
+        v /= v.sum()
+    return v
+
+
+# %% ../nbs/06_kmeans.ipynb #d2f78364
+def uphill(w: sp.csr_matrix, v: np.ndarray) -> np.ndarray:
+    "Each vertex's neighbour j with the largest positive W_ij·(v_j − v_i), or itself where there is none."
+    e = w.tocoo()
+    gain = e.data * (v[e.col] - v[e.row])
+    up = gain > 0
+    rows, cols, gain = e.row[up], e.col[up], gain[up]
+    best = np.lexsort((-gain, rows))                       # by vertex, the largest gain first
+    first = best[np.r_[True, rows[best][1:] != rows[best][:-1]]] if len(best) else best
+    pointer = np.arange(len(v))
+    pointer[rows[first]] = cols[first]
+    return pointer
+
+
+# %% ../nbs/06_kmeans.ipynb #82fd0f5c
+def pic_clusters(w: sp.csr_matrix, pointer: np.ndarray) -> np.ndarray:
+    "Clusters: the trees the pointers make; a vertex alone joins the cluster of its strongest neighbour."
+    n = len(pointer)
+    edges = lambda i, j: sp.coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n))
+    trees = edges(np.arange(n), pointer)
+    labels = connected_components(trees, directed=False)[1]
+    alone = np.flatnonzero(np.bincount(labels)[labels] == 1)
+    strongest = np.asarray(w[alone].argmax(axis=1)).ravel()
+    return connected_components(trees + edges(alone, strongest), directed=False)[1]
+
+
+# %% ../nbs/06_kmeans.ipynb #c768efd6
+def run_pic(x,  # N×d features (array or tensor), finite: the whitened, L2-normalised rows
+            nnn: int = 5, sigma: float = 0.2, alpha: float = 0.001, iters: int = 200) -> KMeansResult:
+    "Power iteration clustering of `x` (k found, not chosen), with the clusters' means and SSE as k-means'."
+    check_features(x)
+    x = np.asarray(x.detach().cpu() if isinstance(x, torch.Tensor) else x, dtype=np.float32)
+    w = knn_graph(x, nnn, sigma)
+    a = pic_clusters(w, uphill(w, power_iteration(w, alpha, iters)))
+    k = a.max() + 1
+    means = np.zeros((k, x.shape[1]), np.float32)
+    np.add.at(means, a, x)
+    means /= np.bincount(a, minlength=k)[:, None]
+    return KMeansResult(a.astype(np.int64), means, [float(((x - means[a]) ** 2).sum())], 'pic')
+
 # %% ../nbs/06_kmeans.ipynb #975d920e
-def cluster_rows_read(x: np.ndarray, k: int, read: np.ndarray, **kw) -> KMeansResult:
-    "`run_kmeans` on the rows `read` of `x` (`images_read`); the images not read get cluster -1."
-    if read.all(): return run_kmeans(x, k, **kw)
-    km = run_kmeans(x[read], k, **kw)
+CLUSTERINGS = ('kmeans', 'pic')
+
+def cluster_rows_read(x: np.ndarray, k: int,
+                      read: np.ndarray | None,  # `images_read` (None: every row)
+                      method: str = 'kmeans',  # or 'pic' (`run_pic`, which finds its own k)
+                      **kw) -> KMeansResult:  # `run_kmeans`'s settings
+    "k-means or PIC on the rows `read` of `x`; the images not read get cluster -1."
+    fit = (lambda x: run_pic(x)) if method == 'pic' else (lambda x: run_kmeans(x, k, **kw))
+    if read is None or read.all(): return fit(x)
+    km = fit(x[read])
     full = np.full(len(x), -1, np.int64)
     full[read] = km.assignments
     km.assignments = full
     return km
+

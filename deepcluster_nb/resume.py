@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from fastcore.basics import patch
 
-from .core import RunDir, checkpoint_weights, load_checkpoint, rng_state, set_rng_state
+from .core import RunDir, checkpoint_weights, load_checkpoint, official_layout, rng_state, set_rng_state
 from .data import image_list, same_images
 
 class Resumable:
@@ -43,10 +43,11 @@ def open_run_dir(self: Resumable, run_dir, resume: bool, overwrite: bool) -> Run
 @patch
 def save(self: Resumable) -> Path:
     "Write this epoch's checkpoint and history.json to the run directory (atomically; the last few kept)."
-    weights = self.model.state_dict()   # also `state_dict` + `arch`: the official layout (stored once)
+    weights = self.model.state_dict()   # also `state_dict` + `arch`: the official layout (the same tensors)
     assignments = None if self.assignments is None else torch.from_numpy(self.assignments)
     state = dict(epoch=self.epoch, config=asdict(self.cfg), model=weights, arch=self.cfg.arch,
-                 state_dict=weights, optimizer=self.optimizer.state_dict(), assignments=assignments,
+                 state_dict=official_layout(weights), optimizer=self.optimizer.state_dict(),
+                 assignments=assignments,
                  history=self.history, rng=rng_state(), images=self.images)   # all `weights_only`-safe
     return self.store.save(state, self.epoch, self.history)
 

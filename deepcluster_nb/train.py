@@ -29,7 +29,8 @@ from .sampler import UniformClusterSampler
 from .views import clustering_transform, training_transform
 
 # %% auto #0
-__all__ = ['fresh_top_layer', 'body_optimizer', 'mixed_precision', 'train_epoch', 'ViewSource', 'DeepCluster', 'format_log']
+__all__ = ['fresh_top_layer', 'body_optimizer', 'mixed_precision', 'train_epoch', 'ViewSource', 'DeepCluster', 'format_log',
+           'board_epoch']
 
 # %% ../nbs/08_train.ipynb #a1186ab6
 def fresh_top_layer(model: nn.Module, k: int) -> nn.Linear:
@@ -114,7 +115,7 @@ class DeepCluster(Resumable):
         self.model = self.model.to(self.device, memory_format=torch.channels_last)
         if cfg.init_from is not None: self.load_initial_weights(cfg.init_from)
         self.optimizer = body_optimizer(self.model, cfg)
-        self.epoch, self.assignments, self.history, self._views = 0, None, [], None
+        self.epoch, self.assignments, self.history, self._views, self.board = 0, None, [], None, None
         self.images, self.remap = None, remap   # `image_list` of the files: a run refuses to resume on others
         self.store = None if run_dir is None else self.open_run_dir(run_dir, resume, overwrite)
 
@@ -151,13 +152,14 @@ def views(self: DeepCluster) -> tuple[View, View]:
 # %% ../nbs/08_train.ipynb #827e7a52
 @patch
 def cluster(self: DeepCluster, timer: Timer | None = None):
-    "Steps 1-3: features of every image, PCA-whitened, clustered; returns the k-means result."
+    "Steps 1-3: features of every image, PCA-whitened, clustered (k-means, or PIC); returns the clustering."
     cfg, timer = self.cfg, timer or Timer(self.device)
     x = features_pca(self.model, self.views()[0], dim=cfg.pca_dim, backend=cfg.pca_backend,
                      memory_budget=cfg.memory_budget, seed=cfg.seed + self.epoch, timer=timer,
                      batch_size=self.feature_batch_size, progress=self.progress is True, amp=cfg.amp)
     with timer('kmeans'):
-        return cluster_rows_read(x, cfg.k, images_read(self.views()[0]), niter=cfg.kmeans_iters,
+        read = images_read(self.views()[0])
+        return cluster_rows_read(x, cfg.k, read, cfg.clustering, niter=cfg.kmeans_iters,
                                  backend=cfg.kmeans_backend, device=self.device)
 
 # %% ../nbs/08_train.ipynb #3a3a748f
@@ -176,7 +178,7 @@ def training_model(self: DeepCluster) -> nn.Module: return self.model
 def train_on_clusters(self: DeepCluster, assignments, timer: Timer) -> float:
     "Steps 4-5: a fresh top layer, then one epoch of SGD on the pseudo-labels in `epoch_order`."
     cfg, seed = self.cfg, self.cfg.seed + self.epoch
-    top = fresh_top_layer(self.model, cfg.k)
+    top = fresh_top_layer(self.model, cfg.k if cfg.clustering == 'kmeans' else int(assignments.max()) + 1)
     top_optimizer = torch.optim.SGD(top.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     order = self.epoch_order(assignments)
     batches = self.views()[1].batches(cfg.batch_size, order, self.rank, self.world, seed)
@@ -211,14 +213,15 @@ def step(self: DeepCluster) -> dict:
     self.check_degenerate(km)
     trained = self.history[-1].get('epochs_trained', self.epoch) if self.history else 0.0  # older: 1/epoch
     log = dict(epoch=self.epoch, epochs_trained=trained + self.cfg.reassign, sse=km.sse[-1],
-               kmeans_iters=len(km.sse), n_empty=km.n_empty, n_tiny=km.n_tiny, largest_share=km.largest_share,
-               **self.scores(km))
+               kmeans_iters=len(km.sse), clusters=km.k, n_empty=km.n_empty, n_tiny=km.n_tiny,
+               largest_share=km.largest_share, **self.scores(km))
     log['loss'] = self.train_on_clusters(km.assignments, timer)
     log.update(self.unreadable())
     self.check_finite()
     log.update({f't_{k}': v for k, v in timer.times.items()})
     self.assignments, self.epoch = km.assignments, self.epoch + 1
     self.history.append(_json_ready(log))
+    if self.board is not None and self.rank == 0: board_epoch(self.board, log, km.sizes, self.optimizer)
     if self.store is not None: self.save()
     return log
 
@@ -254,10 +257,10 @@ def unreadable(self: DeepCluster) -> dict:
 def check_degenerate(self: DeepCluster, km) -> None:
     "Warn when the clustering degenerates: one cluster holding most images, or most clusters empty."
     cfg = self.cfg
-    if km.largest_share > cfg.warn_largest_share or km.n_empty > cfg.warn_empty_share * cfg.k:
+    if km.largest_share > cfg.warn_largest_share or km.n_empty > cfg.warn_empty_share * km.k:
         warnings.warn(
             f"epoch {self.epoch}: degenerate clustering: the largest cluster holds {km.largest_share:.0%} "
-            f"of the images and {km.n_empty} of {cfg.k} clusters are empty; try a smaller k "
+            f"of the images and {km.n_empty} of {km.k} clusters are empty; try a smaller k "
             f"(now {cfg.k}) or a lower lr"
         )
 
@@ -289,6 +292,26 @@ def close(self: DeepCluster) -> None:
     "End the run's passes (the DataLoader workers exit; a next `fit` starts new ones) and give back its lock."
     self._views = None
     if self.store is not None: self.store.release()
+    if self.board is not None: self.board.flush()
+
+# %% ../nbs/08_train.ipynb #4e2073f3
+def board_epoch(writer, log: dict, sizes: np.ndarray, optimizer) -> None:
+    "One epoch's log entry, learning rate and cluster sizes as TensorBoard events (the step: the epoch)."
+    epoch = log['epoch']
+    for key, value in log.items():
+        if isinstance(value, (int, float)) and key != 'epoch':
+            writer.add_scalar(f'time/{key[2:]}' if key.startswith('t_') else key, value, epoch)
+    writer.add_scalar('lr', optimizer.param_groups[0]['lr'], epoch)
+    writer.add_histogram('cluster_sizes', sizes, epoch)
+    writer.flush()
+
+# %% ../nbs/08_train.ipynb #ed72f320
+@patch
+def log_to_tensorboard(self: DeepCluster, folder: str | Path) -> Path:
+    "Write every following epoch's figures as TensorBoard events in `folder` (`tensorboard --logdir folder`)."
+    from torch.utils.tensorboard import SummaryWriter    # imported when asked: it loads TensorBoard
+    self.board = SummaryWriter(str(Path(folder).expanduser()))
+    return Path(self.board.log_dir)
 
 # %% ../nbs/08_train.ipynb #e73188eb
 @patch(as_prop=True)

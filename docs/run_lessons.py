@@ -8,7 +8,7 @@ notebook (the docs site and an untrusted JupyterLab show them) and the header's 
 set to what was measured.
 
     python docs/run_lessons.py nbs/08_train.ipynb --save      # one lesson
-    python docs/run_lessons.py --save                         # every lesson, 00 to 13 (about 11 min)
+    python docs/run_lessons.py --save                         # every lesson, 00 to 15 (about 13 min)
 """
 import argparse
 import json
@@ -28,8 +28,8 @@ QUIET = 10   # seconds a cell may run without printing
 
 
 def lessons() -> list[Path]:
-    "Every lesson notebook, 00 to 13 (12 reads the bisection that experiment 82 ran)."
-    return [p for p in sorted((ROOT / 'nbs').glob('*.ipynb')) if (m := LESSON.match(p.name)) and int(m.group(1)) <= 13]
+    "Every lesson notebook, 00 to 15 (12 reads the bisection that experiment 82 ran)."
+    return [p for p in sorted((ROOT / 'nbs').glob('*.ipynb')) if (m := LESSON.match(p.name)) and int(m.group(1)) <= 15]
 
 
 def seconds(cell) -> float:
@@ -67,7 +67,7 @@ def run(path: Path, save: bool) -> dict:
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('notebooks', nargs='*', type=Path, help='lesson notebooks (default: every lesson, 00 to 13)')
+    p.add_argument('notebooks', nargs='*', type=Path, help='lesson notebooks (default: every lesson, 00 to 15)')
     p.add_argument('--save', action='store_true', help='write the outputs and the measured CPU time into each')
     a = p.parse_args(argv)
     times = ROOT / 'docs' / 'lesson_times.json'     # the latest measurement of each notebook run

@@ -1,11 +1,14 @@
 "The data scripts write and check the real on-disk formats, and fail with a clear message on bad input."
+import re
 import time
 
 import numpy as np
 from PIL import Image
 
 from deepcluster_nb.data import check_image_folder, cifar10, digits_dataset, get_dataset, image_folder
+from deepcluster_nb.retrieval import OxfordBuildings
 from deepcluster_nb.shapes import SHAPES, make_shapes
+from deepcluster_nb.voc import VOCClassification, make_scenes
 
 
 def test_make_shapes_imagefolder(tmp_path, script):
@@ -44,6 +47,36 @@ def test_make_digits_both_formats(tmp_path, script):
     te = cifar10(tmp_path / 'c', train=False)
     assert (te.data == mem.images).all() and te.targets == mem.targets          # pickles are lossless
     r = script('make_digits.py', '--out', tmp_path / 'c', check=False)
+    assert r.returncode and 'is not empty' in r.stderr
+
+
+def test_make_voc_writes_the_voc2007_layout(tmp_path, script):
+    "Scenes in VOCdevkit/VOC2007: the official file formats, read back by the VOC reader as the generator made them."
+    assert 'wrote 12 scenes' in script('make_voc.py', '--out', tmp_path / 'v', '--n-images', 12, '--size', 32).stdout
+    main = tmp_path / 'v/VOCdevkit/VOC2007/ImageSets/Main'
+    assert sorted(p.name for p in main.glob('*.txt') if '_' not in p.name) == ['test.txt', 'train.txt', 'trainval.txt', 'val.txt']
+    lines = (main / 'star_trainval.txt').read_text().splitlines()
+    assert len(lines) == 6 and all(re.fullmatch(r'\d{6} (-1| 0| 1)', line) for line in lines)
+    assert (main / 'trainval.txt').read_text().split() == [line.split()[0] for line in lines]
+    ds, test = VOCClassification(tmp_path / 'v', 'trainval'), VOCClassification(tmp_path / 'v/VOCdevkit', 'test')
+    _, labels = make_scenes(12, 32)
+    assert (len(ds), len(test), ds.classes) == (6, 6, sorted(SHAPES))
+    assert (test.labels == labels[6:, [SHAPES.index(c) for c in test.classes]]).all() and ds[0][0].size == (32, 32)
+    r = script('make_voc.py', '--out', tmp_path / 'v', check=False)
+    assert r.returncode and 'is not empty' in r.stderr
+
+
+def test_make_buildings_writes_the_oxford_layout(tmp_path, script):
+    "Made-up buildings in Oxford5k's layout: query files with oxc1_ names and boxes, lists read back by the reader."
+    out = script('make_buildings.py', '--out', tmp_path / 'b', '--buildings', 2, '--good', 2, '--ok', 1, '--junk', 1,
+                 '--distractors', 3, '--size', 48).stdout
+    assert 'wrote 13 images and 2 queries' in out
+    query = (tmp_path / 'b/gt_files/landmark1_1_query.txt').read_text().split()
+    assert query[0] == 'oxc1_landmark1_000000' and len(query) == 5 and all(0 <= float(v) <= 48 for v in query[1:])
+    data = OxfordBuildings(tmp_path / 'b')
+    assert len(data.images) == 13 and [q['name'] for q in data.queries] == ['landmark0_1', 'landmark1_1']
+    assert [len(data.queries[0][k]) for k in ('good', 'ok', 'junk')] == [3, 1, 1] and data.open(data.images[0]).size == (48, 48)
+    r = script('make_buildings.py', '--out', tmp_path / 'b', check=False)
     assert r.returncode and 'is not empty' in r.stderr
 
 

@@ -191,7 +191,7 @@ def test_docs_site(tmp_path):
     assert re.search(r'<table.*?Parameter.*?Details.*?dataset', (site / 'api' / 'features.html').read_text(), re.S)
     assert 'href="api/core.html#deepcluster_nb.core.Timer"' in (site / '00_core.html').read_text()   # `Timer` links
     index = page_text(site / 'index.html')
-    for caption in ('1. The idea and the data', '7. Your own images', '8. Experiments', 'API reference'):
+    for caption in ('1. The idea and the data', '7. Your own images', '8. Features for other tasks', '9. Experiments', 'API reference'):
         assert caption in index, caption
 
 

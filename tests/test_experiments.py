@@ -10,6 +10,11 @@ from pathlib import Path
 import pandas as pd
 import papermill as pm
 import pytest
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+from deepcluster_nb.config import small_config
+from deepcluster_nb.data import shapes_dataset
+from deepcluster_nb.train import DeepCluster
 
 ROOT = Path(__file__).resolve().parents[1]
 NBS = ROOT / 'nbs'
@@ -41,6 +46,8 @@ def check_sweep(run, ks, epochs, reassigns=(1.0,)):
     best = trained.loc[trained.probe_acc.idxmax()]
     assert (summary['best_k'], summary['best_epoch']) == (best.k, best.epoch)
     assert summary['random_init_probe_acc'] == random_init.set_index(['k', 'reassign']).probe_acc[best.k, best.reassign]
+    ceiling = json.loads((run / 'supervised.json').read_text())                      # the supervised row
+    assert ceiling['epoch'] == max(epochs) and summary['supervised_probe_acc'] == ceiling['probe_acc']
     for png in ('elbow_and_probe.png', 'nmi.png', 'cluster_sizes.png'): assert (run / png).stat().st_size > 1000
     for k in ks:
         for r in reassigns:
@@ -93,21 +100,25 @@ def test_full_imagenet_trains_resumes_and_probes(tmp_path, script):
     params = dict(data_dir=str(tmp_path / 'inet'), k=5, batch_size=16, workers=0, input_size=32, width=0.25, hidden=256,
                   pca_dim=16, run_dir=str(run), estimate_batches=2, probe_per_class=4, probe_layers=[1, 5], device='cpu',
                   memory_budget_gb=1e-5)   # below the feature matrix's size: the streaming PCA path runs
-    run_nb('90_full_imagenet.ipynb', tmp_path / 'o1.ipynb', epochs=1, **params)
+    run_nb('90_full_imagenet.ipynb', tmp_path / 'o1.ipynb', epochs=1, tensorboard=str(tmp_path / 'board'), **params)
     h1 = json.loads((run / 'history.json').read_text())
+    events = EventAccumulator(str(tmp_path / 'board')); events.Reload()             # the run's TensorBoard events
+    assert [round(e.value, 4) for e in events.Scalars('loss')] == [round(h1[0]['loss'], 4)]
+    assert {'nmi_labels', 'sse', 'lr', 'time/features'} <= set(events.Tags()['scalars'])
     assert [h['epoch'] for h in h1] == [0] and (run / 'history.png').exists()
     out1 = (tmp_path / 'o1.ipynb').read_text()
     assert 'min per epoch' in out1 and 'PCA is fitted on a subset' in out1
-    assert json.loads((run / 'probes.json').read_text())['protocol'] == 'quick'     # on a CPU by default
+    probes = json.loads((run / 'probes.json').read_text())
+    assert (probes['protocol'], probes['probe_per_class']) == ('quick', 4) and 'quick probe, fitted on 4' in out1   # a CPU's default
     script('cache_views.py', '--data', tmp_path / 'inet' / 'train', '--out', tmp_path / 'cache', '--size', 32, '--workers', 0)
     run_nb('90_full_imagenet.ipynb', tmp_path / 'o2.ipynb', epochs=2, probe_protocol='paper', probe_epochs=1,
-           view_cache=str(tmp_path / 'cache'), **params)       # the same command continues the run, now from the cache
+           view_cache=str(tmp_path / 'cache'), **{**params, 'probe_per_class': None})   # continues, now from the cache
     h2 = json.loads((run / 'history.json').read_text())
     assert [h['epoch'] for h in h2] == [0, 1] and h2[0] == h1[0]
     out2 = (tmp_path / 'o2.ipynb').read_text()
     assert 'resuming after epoch 1' in out2 and 'features from JPEGs' in out2 and 'features from view cache' in out2
     probes = json.loads((run / 'probes.json').read_text())
-    assert probes['epoch'] == 2 and probes['protocol'] == 'paper' and set(probes['top1']) == {'conv1', 'conv5'} and all(0 <= a <= 1 for a in probes['top1'].values())
+    assert probes['epoch'] == 2 and (probes['protocol'], probes['probe_per_class']) == ('paper', None) and set(probes['top1']) == {'conv1', 'conv5'} and all(0 <= a <= 1 for a in probes['top1'].values())
     assert set(probes['random_init_top1']) == {'conv1', 'conv5'} and 'random init: conv1' in (tmp_path / 'o2.ipynb').read_text()
 
 
@@ -129,7 +140,53 @@ def test_full_imagenet_checks_its_settings_before_training(tmp_path, script):
         assert not (tmp_path / 'run' / 'checkpoint.pt').exists()
 
 
+def test_voc_transfer_offline_and_on_the_voc_layout(tmp_path, script):
+    "Experiment 86 on generated scenes (three networks, two protocols), then on a VOCdevkit and a kit run's checkpoint."
+    tiny = dict(iterations=4, crops=2, device='cpu', step=None)
+    run_nb('86_voc_transfer.ipynb', tmp_path / 'o1.ipynb', n_scenes=50, scene_size=32, pretrain_per_class=3, pretrain_epochs=1,
+           k=5, pretrain_batch_size=10, out_dir=str(tmp_path / 'a'), **tiny)
+    r = json.loads((tmp_path / 'a/voc_transfer.json').read_text())
+    assert r['protocols'] == ['linear', 'fc6_8'] and len(r['classes']) == 10
+    for protocol in r['protocols']:
+        assert set(r['ap'][protocol]) == {'random init', 'DeepCluster', 'supervised'}
+        assert all(len(ap) == 10 and all(0 <= a <= 1 for a in ap) for ap in r['ap'][protocol].values())
+    script('make_voc.py', '--out', tmp_path / 'voc', '--n-images', 50, '--size', 32)
+    kit = DeepCluster(shapes_dataset(2), small_config(width=0.25, hidden=64, k=4, pca_dim=8, batch_size=10, epochs=1),
+                      tmp_path / 'run', progress=False)
+    kit.fit()
+    run_nb('86_voc_transfer.ipynb', tmp_path / 'o2.ipynb', voc_dir=str(tmp_path / 'voc'), checkpoint=str(tmp_path / 'run'),
+           protocols='linear,all', out_dir=str(tmp_path / 'b'), **tiny)
+    r = json.loads((tmp_path / 'b/voc_transfer.json').read_text())
+    assert set(r['ap']['all']) == {'random init', 'DeepCluster'} and r['params']['checkpoint'] == str(tmp_path / 'run')
+    with pytest.raises(pm.PapermillExecutionError, match=re.escape("protocols ['fc7']")):
+        run_nb('86_voc_transfer.ipynb', tmp_path / 'o3.ipynb', protocols='fc7', out_dir=str(tmp_path / 'c'))
+    assert not (tmp_path / 'c' / 'scenes').exists()                                     # nothing generated or trained
+
+
+def test_retrieval_offline_and_on_the_oxford_layout(tmp_path, script):
+    "Experiment 87 on made-up buildings with a network trained there, then on sets in Oxford's layout and a kit run."
+    run_nb('87_retrieval.ipynb', tmp_path / 'o1.ipynb', buildings=2, pretrain_per_class=3, pretrain_epochs=1, k=5,
+           pretrain_batch_size=10, side=32, pca_dim=16, out_dir=str(tmp_path / 'a'), device='cpu')
+    r = json.loads((tmp_path / 'a/retrieval.json').read_text())
+    assert r['datasets'] == ['oxford', 'paris'] and set(r['ap']['paris']) == {'random init', 'DeepCluster'}
+    assert all(len(aps) == 2 and all(0 <= a <= 1 for a in aps) for d in r['ap'].values() for aps in d.values())
+    for name, seed in (('ox', 0), ('pa', 1)):
+        script('make_buildings.py', '--out', tmp_path / name, '--buildings', 2, '--good', 2, '--ok', 1, '--junk', 1,
+               '--distractors', 2, '--size', 48, '--seed', seed)
+    kit = DeepCluster(shapes_dataset(2), small_config(width=0.25, hidden=64, k=4, pca_dim=8, batch_size=10, epochs=1),
+                      tmp_path / 'run', progress=False)
+    kit.fit()
+    run_nb('87_retrieval.ipynb', tmp_path / 'o2.ipynb', oxford_dir=str(tmp_path / 'ox'), paris_dir=str(tmp_path / 'pa'),
+           checkpoint=str(tmp_path / 'run'), side=48, scales='1,0.7', pca_dim=8, out_dir=str(tmp_path / 'b'), device='cpu')
+    r = json.loads((tmp_path / 'b/retrieval.json').read_text())
+    assert r['params']['scales'] == [1.0, 0.7] and all(len(aps) == 2 for d in r['ap'].values() for aps in d.values())
+    with pytest.raises(pm.PapermillExecutionError, match='side=8'):
+        run_nb('87_retrieval.ipynb', tmp_path / 'o3.ipynb', side=8, out_dir=str(tmp_path / 'c'))
+    assert not (tmp_path / 'c').exists()                                               # refused before anything
+
+
 @pytest.mark.parametrize('name', ['80_cifar10_k_sweep.ipynb', '81_deep_dive.ipynb', '82_small_images_bisection.ipynb',
+                                  '86_voc_transfer.ipynb', '87_retrieval.ipynb',
                                   '85_your_images.ipynb', '90_full_imagenet.ipynb'])
 def test_help_notebook_lists_every_parameter_with_its_type(name):
     "`papermill --help-notebook` shows each parameter of the experiment with a type, its default and a line of help."
