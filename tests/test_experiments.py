@@ -155,9 +155,10 @@ def test_voc_transfer_offline_and_on_the_voc_layout(tmp_path, script):
                       tmp_path / 'run', progress=False)
     kit.fit()
     run_nb('86_voc_transfer.ipynb', tmp_path / 'o2.ipynb', voc_dir=str(tmp_path / 'voc'), checkpoint=str(tmp_path / 'run'),
-           protocols='linear,all', out_dir=str(tmp_path / 'b'), **tiny)
+           protocols='linear,all', layer='fc2', linear_size=32, out_dir=str(tmp_path / 'b'), **tiny)   # FC2 at 32 px
     r = json.loads((tmp_path / 'b/voc_transfer.json').read_text())
     assert set(r['ap']['all']) == {'random init', 'DeepCluster'} and r['params']['checkpoint'] == str(tmp_path / 'run')
+    assert r['params']['layer'] == 'fc2' and all(len(ap) == 10 for ap in r['ap']['linear'].values())
     with pytest.raises(pm.PapermillExecutionError, match=re.escape("protocols ['fc7']")):
         run_nb('86_voc_transfer.ipynb', tmp_path / 'o3.ipynb', protocols='fc7', out_dir=str(tmp_path / 'c'))
     assert not (tmp_path / 'c' / 'scenes').exists()                                     # nothing generated or trained
