@@ -18,6 +18,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 from torch import nn
 from torch.utils.data import DataLoader
 from torchvision.transforms import v2
@@ -83,7 +84,8 @@ def linear_probe(train_x: np.ndarray, train_y, val_x: np.ndarray, val_y, C: floa
                  max_iter: int = 1000) -> float:
     "Top-1 validation accuracy of a multinomial logistic regression trained on frozen, standardised features."
     clf = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=max_iter))
-    return float(clf.fit(train_x, train_y).score(val_x, val_y))
+    with threadpool_limits(1, user_api='blas'):   # NumPy's and SciPy's OpenBLAS, each on every core, and torch's
+        return float(clf.fit(train_x, train_y).score(val_x, val_y))   # threads: 2x slower on 2 cores
 
 # %% ../nbs/09_eval.ipynb #f2e09c12
 def linear_probes(model: DeepClusterNet, train_ds, val_ds,  # data sets of PIL images with labels
