@@ -84,8 +84,8 @@ def linear_probe(train_x: np.ndarray, train_y, val_x: np.ndarray, val_y, C: floa
                  max_iter: int = 1000) -> float:
     "Top-1 validation accuracy of a multinomial logistic regression trained on frozen, standardised features."
     clf = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=max_iter))
-    with threadpool_limits(1, user_api='blas'):   # NumPy's and SciPy's OpenBLAS, each on every core, and torch's
-        return float(clf.fit(train_x, train_y).score(val_x, val_y))   # threads: 2x slower on 2 cores
+    with threadpool_limits(1, user_api='blas'):   # OpenBLAS on every core beside torch's threads: 2x slower
+        return float(clf.fit(train_x, train_y).score(val_x, val_y))
 
 # %% ../nbs/09_eval.ipynb #f2e09c12
 def linear_probes(model: DeepClusterNet, train_ds, val_ds,  # data sets of PIL images with labels
