@@ -33,7 +33,7 @@ test: install
 	test -z "$$(git status --porcelain -- deepcluster_nb)" || (git status --short -- deepcluster_nb; echo "untracked exports: commit them" && exit 1)
 	$(BIN)/python docs/make_readme.py --check
 	$(BIN)/python docs/lesson_shape.py
-	OMP_NUM_THREADS=$$(( ($$(nproc) + 1) / 2 )) $(BIN)/nbdev-test --n-workers 2 --timing
+	OMP_NUM_THREADS=$$(( ($$(getconf _NPROCESSORS_ONLN) + 1) / 2 )) $(BIN)/nbdev-test --n-workers 2 --timing
 	rm -rf _site/html
 	$(SPHINX)
 	$(BIN)/python -m pytest -n 2 -q

@@ -34,10 +34,10 @@ from .pca import features_pca
 from .train import DeepCluster, fresh_top_layer, train_epoch
 
 # %% auto #0
-__all__ = ['OFFICIAL_POOLS', 'BACKBONE_SETTINGS', 'conv_output', 'pool_to', 'evaluating', 'probe_features', 'linear_probe',
-           'linear_probes', 'check_probe_settings', 'probe_pool', 'paper_probe_views', 'paper_probe', 'knn_accuracy',
-           'kmeans_scores', 'fc2_knn_accuracy', 'plot_history', 'plot_cluster_sizes', 'show_rows', 'show_clusters',
-           'conv1_filters', 'show_filters', 'top_activating', 'gradient_ascent', 'ascent_image',
+__all__ = ['OFFICIAL_POOLS', 'BACKBONE_SETTINGS', 'conv_output', 'pool_to', 'evaluating', 'probe_features', 'fit_probe',
+           'linear_probe', 'linear_probes', 'check_probe_settings', 'probe_pool', 'paper_probe_views', 'paper_probe',
+           'knn_accuracy', 'kmeans_scores', 'fc2_knn_accuracy', 'plot_history', 'plot_cluster_sizes', 'show_rows',
+           'show_clusters', 'conv1_filters', 'show_filters', 'top_activating', 'gradient_ascent', 'ascent_image',
            'load_official_checkpoint', 'export_backbone', 'load_backbone', 'learning_curve', 'feature_scores',
            'train_supervised', 'compare_with_random_init']
 
@@ -80,12 +80,15 @@ def probe_features(model: DeepClusterNet, dataset, layer: int, target_dim: int =
     return torch.cat(feats).numpy(), torch.cat(labels).numpy()
 
 # %% ../nbs/09_eval.ipynb #d3b14a49
+def fit_probe(x: np.ndarray, y, C: float = 1.0, max_iter: int = 1000):
+    "Logistic regression on standardised features, fitted on one BLAS thread (2x faster beside torch's)."
+    clf = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=max_iter))
+    with threadpool_limits(1, user_api='blas'): return clf.fit(x, y)
+
 def linear_probe(train_x: np.ndarray, train_y, val_x: np.ndarray, val_y, C: float = 1.0,
                  max_iter: int = 1000) -> float:
     "Top-1 validation accuracy of a multinomial logistic regression trained on frozen, standardised features."
-    clf = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=max_iter))
-    with threadpool_limits(1, user_api='blas'):   # OpenBLAS on every core beside torch's threads: 2x slower
-        return float(clf.fit(train_x, train_y).score(val_x, val_y))
+    return float(fit_probe(train_x, train_y, C, max_iter).score(val_x, val_y))
 
 # %% ../nbs/09_eval.ipynb #f2e09c12
 def linear_probes(model: DeepClusterNet, train_ds, val_ds,  # data sets of PIL images with labels

@@ -13,10 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image, ImageDraw
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 from torchvision.transforms import v2
@@ -24,7 +21,7 @@ from torchvision.transforms import v2
 from .core import Progress
 from .data import PseudoLabelDataset
 from .features import compute_features
-from .evaluate import _backbone, evaluating, load_official_checkpoint, probe_features
+from .evaluate import _backbone, evaluating, fit_probe, load_official_checkpoint, probe_features
 from .models import DeepClusterNet, get_model
 from .shapes import _DRAW, _colours, SHAPES
 from .views import IMAGENET_MEAN, IMAGENET_STD, clustering_transform
@@ -163,8 +160,7 @@ def voc_linear(model: DeepClusterNet, train_ds, test_ds,
     yt, scores = train_ds.labels, np.zeros(test_ds.labels.shape)
     for c in range(yt.shape[1]):
         keep = yt[:, c] != 0
-        clf = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=1000))
-        scores[:, c] = clf.fit(xt[keep], yt[keep, c] == 1).decision_function(xv)
+        scores[:, c] = fit_probe(xt[keep], yt[keep, c] == 1, C).decision_function(xv)
     return voc_ap(scores, test_ds.labels)
 
 # %% ../nbs/14_voc_transfer.ipynb #8dc2fac4

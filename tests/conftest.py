@@ -9,7 +9,8 @@ import pytest
 # faiss's OpenMP in each of two workers spin on every core; two digits seeds side by side then took 442 s against
 # 93 s with one thread each (2 cores). Set in each worker before any test module imports torch.
 if 'PYTEST_XDIST_WORKER' in os.environ:
-    _share = len(os.sched_getaffinity(0)) // int(os.environ['PYTEST_XDIST_WORKER_COUNT'])
+    _cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count() or 1   # macOS: no affinity
+    _share = _cores // int(os.environ['PYTEST_XDIST_WORKER_COUNT'])
     os.environ.setdefault('OMP_NUM_THREADS', str(max(1, _share)))
 
 ROOT = Path(__file__).resolve().parents[1]
