@@ -6,8 +6,8 @@ On a generated ImageFolder tree of photo-like 500×375 JPEGs (ImageNet's typical
 
 - the clustering view alone: images/s of the batches from the JPEGs (DataLoader workers decoding) and from the cache;
 - the whole features pass of AlexNet-BN (the paper's network) on each;
-- the training view alone, which no cache can hold (it is random): decoded by the DataLoader workers, and decoded
-  on the device (`JpegImages`, nvJPEG on CUDA);
+- the training view alone, which no cache can hold (it is random), by each path of notebook 10 (`training_path_rates`):
+  float views from the DataLoader workers, uint8 crops normalised on the device, decoded and cropped on the device;
 - the disk: bytes per image of the JPEGs and of the cache.
 
     python benchmarks/cache_bench.py                                  # 512 photos, 2 workers, the CPU (about 2 minutes)
@@ -26,10 +26,10 @@ from decode_bench import photos
 
 from deepcluster_nb.core import get_device
 from deepcluster_nb.data import LoaderView, image_folder
-from deepcluster_nb.fast import CachedViews, JpegImages, build_view_cache
+from deepcluster_nb.fast import CachedViews, build_view_cache, training_path_rates
 from deepcluster_nb.features import compute_features
 from deepcluster_nb.models import get_model
-from deepcluster_nb.views import clustering_transform, training_transform
+from deepcluster_nb.views import clustering_transform
 
 
 def timed(device, f):
@@ -71,10 +71,8 @@ def main(argv=None):
         data = {k: a.n / timed(device, lambda: [x.to(device) for x, _ in v.batches(a.batch_size)]) for k, v in views.items()}
         feat = {k: a.n / timed(device, lambda: compute_features(model, v, a.batch_size, progress=False))
                 for k, v in views.items()}
-        train = {'CPU workers': LoaderView(tree, training_transform(a.size), a.workers, device.type == 'cuda'),
-                 f'decoded on {device.type}': JpegImages(tree, device, a.workers).views(a.size)[1]}
-        for v in train.values(): list(v.batches(a.batch_size, np.arange(min(a.n, a.batch_size))))       # warm-up
-        train = {k: a.n / timed(device, lambda: [x.to(device) for x, _ in v.batches(a.batch_size)]) for k, v in train.items()}
+        train = training_path_rates(tree, a.size, batches=-(-a.n // a.batch_size), batch_size=a.batch_size, workers=a.workers,
+                                    device=device)
         jpeg_bytes = sum(f.stat().st_size for f in root.rglob('*.jpg')) / a.n
         cache_bytes = (Path(tmp) / 'cache' / 'views.u8').stat().st_size / a.n
     where = f"{device.type}, {a.workers} workers, {os.cpu_count()} cores"

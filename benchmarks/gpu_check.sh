@@ -1,11 +1,13 @@
 #!/bin/bash
-# The GPU check (issue 19): one prepared script, about 3 minutes on one card, ending with one summary line.
+# The GPU check (issues 19, 28): one prepared script, about 6 minutes on one card, ending with one summary line.
 #   bash benchmarks/gpu_check.sh          # on a CUDA machine, from the repository root
 # 1. benchmarks/gpu_epoch.py: features and training img/s at 224 px with AMP on and off (and the training pass
 #    split into network and views), PCA, k-means k = 10,000 on ImageNet's 1,281,167 rows (torch on the GPU, faiss
-#    on the CPU cores, faiss-gpu where installed), JPEG decoding, the projection of one epoch and of 500 epochs;
+#    on the CPU cores, faiss-gpu where installed), JPEG decoding, the network with its conv layers compiled, each
+#    training path (workers, uint8, device; from the JPEGs and from a training copy) alone and in the training
+#    pass, the projection of one epoch and of 500 epochs, per path beside the view cache;
 # 2. benchmarks/cache_bench.py: the features pass from JPEGs (all cores decoding) vs from the view cache, and the
-#    training view decoded by the CPU workers vs on the GPU;
+#    training view by each path;
 # 3. tests/test_devices.py on CUDA: each GPU path against its CPU reference.
 # Wheels missing there (faiss-cpu, fastcore) may travel in .whl/ and are installed into /tmp/site first.
 LOG=${OUT:-/tmp}/gpu_check.log

@@ -12,20 +12,29 @@ with the kit's own functions:
 - k-means with k = 10,000 on random 256-d rows: the torch k-means on the device with ImageNet's 1,281,167 rows,
   faiss on the CPU's cores with fewer rows (scaled up linearly), and faiss on the GPU where faiss-gpu is installed;
 - JPEG decoding of ImageNet-like photos (about 500×375): PIL on one CPU core vs `torchvision.io.decode_jpeg`
-  on the GPU, in batches.
+  on the GPU, in batches;
+- the training view's paths (notebook 10) on a tree of such photos, side by side: `train_path` 'workers' (float
+  views from the DataLoader workers), 'uint8' (uint8 crops, normalised on the GPU) and 'device' (batched nvJPEG
+  decoding and one `roi_align` a batch), each from the JPEGs and from their training copy (short side 256): the views
+  alone, and the whole training pass of the network on them; the features pass from the tree's view cache;
+- the network alone with its conv layers compiled (`torch.compile`, as notebook 90's `compile_network`).
 
 It then projects one epoch of ImageNet (1,281,167 images): each pass at the slower of the network and the
 decoder (GPU decoding when it is faster than the machine's CPU cores), k-means and PCA's linear part scaled to N;
-and prints a one-line summary with the card's name. Goal: 500 epochs in under 24 hours (the paper: about 12
+and, per training path, the epoch beside the view cache (the features pass and the training pass as measured on
+the photos); and prints a one-line summary with the card's name and every path's 500 epochs. Goal: 500 epochs in under 24 hours (the paper: about 12
 days on a P100).
 
     python benchmarks/gpu_epoch.py                              # on a CUDA machine
     python benchmarks/gpu_epoch.py --device cpu --n 64 --quick  # the same code on the CPU, tiny (a test)
 """
 import argparse
+import copy
 import io
 import os
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -34,8 +43,16 @@ from PIL import Image
 
 from deepcluster_nb.config import DeepClusterConfig
 from deepcluster_nb.core import get_device, set_seed
-from deepcluster_nb.data import ImageArrayDataset
-from deepcluster_nb.fast import DeviceImages
+from deepcluster_nb.data import ImageArrayDataset, image_folder
+from deepcluster_nb.fast import (
+    CachedViews,
+    DeviceImages,
+    build_training_copy,
+    build_view_cache,
+    training_copy,
+    training_path_rates,
+    training_source,
+)
 from deepcluster_nb.features import compute_features
 from deepcluster_nb.kmeans import faiss_gpus, run_kmeans
 from deepcluster_nb.models import get_model
@@ -65,6 +82,48 @@ def decode_rates(device, m, rng):
     return m / t_pil, m / t_dev
 
 
+def photo_tree(root, m, unique, rng):
+    "An ImageFolder tree of `m` photo-like 500×375 JPEGs (`unique` distinct ones, repeated), in ten class folders."
+    files = photos(min(m, unique), 500, 375, rng)
+    for i in range(m):
+        (root / f'c{i % 10}').mkdir(parents=True, exist_ok=True)
+        (root / f'c{i % 10}' / f'{i:06d}.jpg').write_bytes(files[i % len(files)])
+    return image_folder(root)
+
+
+def path_rates(device, a, model, cfg, tmp):
+    "Per training path and source: views alone and the training pass (img/s); and the features pass from the cache."
+    tree, workers = photo_tree(tmp / 'photos', a.photos, a.unique, np.random.default_rng(1)), 0 if a.quick else os.cpu_count()
+    sources = {'JPEGs': tree, 'copy': training_copy(tree, build_training_copy(tree, tmp / 'small', workers=workers,
+                                                                               progress=False))}
+    bs, labels = min(cfg.batch_size, a.photos // 2), torch.zeros(a.photos, dtype=torch.long)
+    opt, order = body_optimizer(model, cfg), np.random.default_rng(0).permutation(a.photos)
+    top_opt = torch.optim.SGD(fresh_top_layer(model, cfg.k).parameters(), lr=cfg.lr)
+    alone, passes = {}, {}
+    for name, src in sources.items():
+        for p, r in training_path_rates(src, 224, batches=a.photos // bs, batch_size=bs, workers=workers,
+                                        device=device).items():
+            view = training_source(src, p, 224, workers=workers, device=device)
+            train = lambda idx: train_epoch(model, view.batches(bs, idx, seed=0), opt, top_opt, labels, progress=False)
+            train(order[:bs])                                                       # warm-up: workers start
+            alone[p, name], passes[p, name] = r, a.photos / timed(device, lambda: train(order))[0]
+    cache = build_view_cache(tree, tmp / 'cache', 224, chunk=bs, workers=workers, progress=False)
+    cv = CachedViews(cache, tree, workers, device).views(224)[0]
+    feats = lambda: compute_features(model, cv, batch_size=2 * bs, progress=False)
+    feats()                                                                        # warm-up
+    return alone, passes, a.photos / timed(device, feats)[0]
+
+
+def compiled_rate(device, model, batch, steps, cfg, labels):
+    "The network alone (img/s) with its conv layers compiled, after the compilation (a warm-up pass)."
+    model = copy.deepcopy(model)
+    model.features.compile()
+    opt, top_opt = body_optimizer(model, cfg), torch.optim.SGD(fresh_top_layer(model, cfg.k).parameters(), lr=cfg.lr)
+    run = lambda k: train_epoch(model, [batch] * k, opt, top_opt, labels, progress=False)
+    run(2)
+    return steps * len(batch[0]) / timed(device, lambda: run(steps))[0]
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--n', type=int, default=10_240, help='synthetic images (256×256) held on the device; a multiple of 512 '
@@ -73,10 +132,13 @@ def main(argv=None):
     p.add_argument('--faiss-n', type=int, default=100_000, help='rows for the faiss CPU k-means timing (scaled up)')
     p.add_argument('--k', type=int, default=10_000)
     p.add_argument('--jpegs', type=int, default=512)
+    p.add_argument('--photos', type=int, default=4096, help='photos (500×375 JPEG files) for the training paths')
+    p.add_argument('--unique', type=int, default=256, help='distinct photos among them (each decodes at the same cost)')
+    p.add_argument('--no-compile', action='store_true', help='skip the compiled network (a minute or more of compiling)')
     p.add_argument('--device', default=None)
     p.add_argument('--quick', action='store_true', help='tiny sizes everywhere: checks the code, measures nothing useful')
     a = p.parse_args(argv)
-    if a.quick: a.kmeans_n, a.faiss_n, a.k, a.jpegs = 2000, 1000, 20, 8
+    if a.quick: a.kmeans_n, a.faiss_n, a.k, a.jpegs, a.photos, a.unique, a.no_compile = 2000, 1000, 20, 8, 4, 2, True
     device = get_device(a.device)
     name = torch.cuda.get_device_name(device) if device.type == 'cuda' else f'CPU ({os.cpu_count()} cores)'
     set_seed(0)
@@ -118,6 +180,9 @@ def main(argv=None):
         km[backend] = t * IMAGENET / rows                   # Lloyd's iterations: linear in the rows
     t_km = min(km.values())
     pil_rate, dev_rate = decode_rates(device, a.jpegs, rng)
+    net_compiled = None if a.no_compile else compiled_rate(device, model, batch, steps, cfg, labels)
+    with tempfile.TemporaryDirectory() as tmp:
+        alone, passes, cache_feat = path_rates(device, a, model, cfg, Path(tmp))
 
     feat_rate, train_rate = a.n / t_feat, a.n / t_train
     cpu_decode = pil_rate * (os.cpu_count() or 1)                       # all cores decoding, at best
@@ -136,10 +201,22 @@ def main(argv=None):
           f"{IMAGENET / min(train_rate, decode) / 60:.1f} min, PCA {pca_imagenet / 60:.1f} min, k-means {t_km / 60:.1f} min")
     print(f"AMP: training {t_fp32 / t_train:.2f}x, features {t_feat32 / t_feat:.2f}x the fp32 speed "
           f"(on a CPU autocast is off either way)")
+    net = steps * cfg.batch_size / t_net
+    print("network alone, training: eager {:,.0f} img/s".format(net) + ('' if net_compiled is None else
+          f", conv layers compiled {net_compiled:,.0f} img/s ({net_compiled / net:.2f}x)"))
+    fixed = pca_imagenet + t_km + IMAGENET / cache_feat                 # beside the view cache: features from it
+    hours = {k: 500 * (fixed + IMAGENET / r) / 3600 for k, r in passes.items()}
+    for (p, src), r in passes.items():
+        print(f"training path {p!r} from the {src}: views alone {alone[p, src]:,.0f} img/s, training pass {r:,.0f} img/s; "
+              f"beside the view cache (features {cache_feat:,.0f} img/s) 500 epochs {hours[p, src]:.1f} h")
+    best = min(hours, key=hours.get)
+    paths = ', '.join(f"{p}{' (copy)' if s == 'copy' else ''} {passes[p, s]:,.0f} img/s {h:.0f} h" for (p, s), h in hours.items())
     print(f"SUMMARY {name}: train {train_rate:,.0f} img/s (fp32 {a.n / t_fp32:,.0f}), features {feat_rate:,.0f} img/s "
           f"(fp32 {a.n / t_feat32:,.0f}), k-means k={a.k} on {IMAGENET:,} rows "
           + ', '.join(f"{b} {t:.0f} s" for b, t in km.items())
-          + f"; ImageNet epoch {epoch / 60:.1f} min, 500 epochs {500 * epoch / 3600:.1f} h (goal < 24 h)")
+          + f"; ImageNet epoch {epoch / 60:.1f} min, 500 epochs {500 * epoch / 3600:.1f} h (goal < 24 h)"
+          + f"; training paths beside the view cache: {paths}; fastest {best[0]!r} from the {best[1]}: 500 epochs "
+          f"{hours[best]:.1f} h" + ('' if net_compiled is None else f"; compiled network {net_compiled / net:.2f}x"))
 
 if __name__ == '__main__':
     main()

@@ -26,20 +26,20 @@ from torchvision.transforms import v2
 from .core import Progress, RunDir, atomic_save, checkpoint_weights, get_device, load_checkpoint
 from .data import PseudoLabelDataset, per_class_indices
 from .views import IMAGENET_MEAN, IMAGENET_STD, clustering_transform, show_images
-from .features import compute_features
+from .features import View, compute_features
 from .kmeans import clustering_scores, run_kmeans
 from .models import CONV_LAYERS, DeepClusterNet, get_model
 from .config import DeepClusterConfig
 from .pca import features_pca
-from .train import DeepCluster, fresh_top_layer, train_epoch
+from .train import DeepCluster, ViewSource, fresh_top_layer, train_epoch
 
 # %% auto #0
-__all__ = ['OFFICIAL_POOLS', 'BACKBONE_SETTINGS', 'conv_output', 'pool_to', 'evaluating', 'probe_features', 'fit_probe',
-           'linear_probe', 'linear_probes', 'check_probe_settings', 'probe_pool', 'paper_probe_views', 'paper_probe',
-           'knn_accuracy', 'kmeans_scores', 'fc2_knn_accuracy', 'plot_history', 'plot_cluster_sizes', 'show_rows',
-           'show_clusters', 'conv1_filters', 'show_filters', 'top_activating', 'gradient_ascent', 'ascent_image',
-           'load_official_checkpoint', 'export_backbone', 'load_backbone', 'learning_curve', 'feature_scores',
-           'train_supervised', 'compare_with_random_init']
+__all__ = ['OFFICIAL_POOLS', 'BACKBONE_SETTINGS', 'conv_output', 'pool_to', 'evaluating', 'clustering_data', 'probe_features',
+           'fit_probe', 'linear_probe', 'linear_probes', 'check_probe_settings', 'probe_pool', 'paper_probe_views',
+           'paper_probe', 'knn_accuracy', 'kmeans_scores', 'fc2_knn_accuracy', 'plot_history', 'plot_cluster_sizes',
+           'show_rows', 'show_clusters', 'conv1_filters', 'show_filters', 'top_activating', 'gradient_ascent',
+           'ascent_image', 'load_official_checkpoint', 'export_backbone', 'load_backbone', 'learning_curve',
+           'feature_scores', 'train_supervised', 'compare_with_random_init']
 
 # %% ../nbs/09_eval.ipynb #17cbe095
 def conv_output(model: DeepClusterNet, x: torch.Tensor, layer: int,
@@ -67,14 +67,30 @@ def evaluating(model: nn.Module):
         with torch.no_grad(): yield model
     finally: model.train(training)
 
+# %% ../nbs/09_eval.ipynb #e9a10002
+class _Labelled:
+    "A `View` whose images have labels: its batches, and `targets` to look them up by image index."
+    def __init__(self, view, targets): self.view, self.targets = view, torch.as_tensor(targets)
+    def __len__(self): return len(self.view)
+    def batches(self, *args, **kw): return self.view.batches(*args, **kw)
+
+def clustering_data(dataset, input_size: int, crop: bool = True):
+    "The clustering view of labelled images: a `ViewSource`'s own (e.g. `DeviceImages`, in batches), or PIL's."
+    if isinstance(dataset, ViewSource):
+        return _Labelled(dataset.views(input_size, 'paper', True, crop)[0], dataset.targets)
+    return PseudoLabelDataset(dataset, clustering_transform(input_size, crop))
+
 # %% ../nbs/09_eval.ipynb #484649bd
-def probe_features(model: DeepClusterNet, dataset, layer: int, target_dim: int = 9600, batch_size: int = 256,
+def probe_features(model: DeepClusterNet, dataset,  # (tensor, label) pairs, or from `clustering_data`
+                   layer: int, target_dim: int = 9600, batch_size: int = 256,
                    num_workers: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    "Pooled features of conv `layer` for every image of `dataset` (yielding tensors, labels), and the labels."
+    "Pooled features of conv `layer` for every image of `dataset`, and the labels."
     device = next(model.parameters()).device
     feats, labels = [], []
+    batches = (((x, dataset.targets[i]) for x, i in dataset.batches(batch_size)) if isinstance(dataset, View)
+               else DataLoader(dataset, batch_size=batch_size, num_workers=num_workers))
     with evaluating(model):
-        for x, y in DataLoader(dataset, batch_size=batch_size, num_workers=num_workers):
+        for x, y in batches:
             feats.append(pool_to(conv_output(model, x.to(device), layer), target_dim).float().cpu())
             labels.append(y)
     return torch.cat(feats).numpy(), torch.cat(labels).numpy()
@@ -91,7 +107,7 @@ def linear_probe(train_x: np.ndarray, train_y, val_x: np.ndarray, val_y, C: floa
     return float(fit_probe(train_x, train_y, C, max_iter).score(val_x, val_y))
 
 # %% ../nbs/09_eval.ipynb #f2e09c12
-def linear_probes(model: DeepClusterNet, train_ds, val_ds,  # data sets of PIL images with labels
+def linear_probes(model: DeepClusterNet, train_ds, val_ds,  # labelled PIL images, or `ViewSource`s
                   layers=(1, 2, 3, 4, 5), input_size: int = 224, target_dim: int = 9600,
                   protocol: str = 'quick',  # 'quick' (this one) or 'paper' (`paper_probe`, below)
                   **kw) -> dict:
@@ -100,8 +116,7 @@ def linear_probes(model: DeepClusterNet, train_ds, val_ds,  # data sets of PIL i
         return {l: paper_probe(model, train_ds, val_ds, l, input_size, target_dim=target_dim, **kw)
                 for l in layers}
     if protocol != 'quick': raise ValueError(f"protocol={protocol!r}; use 'quick' or 'paper'")
-    t = clustering_transform(input_size)
-    tr, va = PseudoLabelDataset(train_ds, t), PseudoLabelDataset(val_ds, t)
+    tr, va = clustering_data(train_ds, input_size), clustering_data(val_ds, input_size)
     features = lambda ds, l: probe_features(model, ds, l, target_dim)
     return {l: linear_probe(*features(tr, l), *features(va, l), **kw) for l in layers}
 
@@ -193,14 +208,13 @@ def knn_accuracy(train_x: np.ndarray, train_y, val_x: np.ndarray, val_y, k: int 
     return float(knn.score(val_x, val_y))
 
 # %% ../nbs/09_eval.ipynb #b87811b1
-def kmeans_scores(model: DeepClusterNet, dataset,  # PIL images with labels (`targets`)
+def kmeans_scores(model: DeepClusterNet, dataset,  # labelled PIL images (`targets`), or a `ViewSource`
                   k: int, input_size: int = 224, pca_dim: int = 256, seed: int = 0,
                   n_runs: int = 1,  # k-means runs averaged (seeds seed, seed+1, ...): one NMI varies ±0.03
                   crop: bool = True,  # the clustering view's border crop (False: the whole image)
                   **kw) -> dict:
     "NMI, ARI and accuracy against the labels of k-means on the model's whitened FC2 features."
-    view = PseudoLabelDataset(dataset, clustering_transform(input_size, crop))
-    x = features_pca(model, view, dim=pca_dim, progress=False, **kw)
+    x = features_pca(model, clustering_data(dataset, input_size, crop), dim=pca_dim, progress=False, **kw)
     labels = dataset.targets
     runs = [clustering_scores(run_kmeans(x, k, seed=seed + i).assignments, labels) for i in range(n_runs)]
     return {name: float(np.mean([r[name] for r in runs])) for name in runs[0]}
@@ -399,8 +413,8 @@ def feature_scores(model, train_ds, val_ds,  # images with labels: the labels on
                    n_per_class: int = 10,  # labelled training images per class for the few-label probe
                    pca_dim: int = 128, seed: int = 0) -> dict:
     "Three rulers on a frozen network: k-means NMI (k = classes), a probe with few labels, one with all."
-    t = clustering_transform(input_size, crop=False)                 # the whole image
-    (xt, yt), (xv, yv) = (probe_features(model, PseudoLabelDataset(d, t), layer) for d in (train_ds, val_ds))
+    (xt, yt), (xv, yv) = (probe_features(model, clustering_data(d, input_size, crop=False), layer)  # whole images
+                          for d in (train_ds, val_ds))
     few, n_classes = per_class_indices(yt, n_per_class, seed), len(np.unique(yt))
     nmi = kmeans_scores(model, train_ds, n_classes, input_size, pca_dim, seed, n_runs=5, crop=False)['nmi']
     return {f'NMI k-means k={n_classes}': nmi,

@@ -1,5 +1,6 @@
 """For small data sets, hold every image on the device as one uint8 tensor and make both views there,
-in batches. For ImageNet, decode on the GPU, or cache the clustering view once on disk.
+in batches. For ImageNet, cache the clustering view once on disk, and make the training view where it is
+fastest: in CPU workers, sent as uint8, or decoded and cropped on the GPU in batches.
 
 Docs: https://deepcluster-nb.github.io/deepcluster_nb/fast_data.html.md"""
 
@@ -10,11 +11,12 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-import hashlib, json, math, os, shutil
+import hashlib, json, math, os, shutil, time
 
 import numpy as np
 import torch
 from fastcore.basics import patch
+from PIL import Image
 from torch.nn import functional as F
 from torch.utils.data import DataLoader, Dataset, Subset
 from torchvision.io import ImageReadMode, decode_image, decode_jpeg
@@ -22,20 +24,27 @@ from torchvision.ops import roi_align
 from torchvision.transforms import v2
 
 from .core import Progress, atomic_write_json, get_device
-from .data import LoaderView, PseudoLabelDataset, pass_batches
+from .data import ImageFiles, LoaderView, PseudoLabelDataset, image_folder, load_rgb, pass_batches
 from .views import (IMAGENET_MEAN, IMAGENET_STD, check_augment, clustering_transform, crop_scale,
                                   shift_pixels, training_transform)
 
 # %% auto #0
-__all__ = ['images_tensor', 'normalize', 'clustering_view', 'crop_boxes', 'view_boxes', 'training_view', 'DeviceImages',
-           'JpegImages', 'uint8_view', 'file_list_sha', 'cache_pixels', 'verify_view_cache', 'build_view_cache',
-           'CachedViews']
+__all__ = ['TRAIN_PATHS', 'held_array', 'images_tensor', 'normalize', 'clustering_view', 'crop_boxes', 'view_boxes',
+           'training_view', 'DeviceImages', 'JpegImages', 'padded_batch', 'training_views', 'uint8_view',
+           'file_list_sha', 'cache_pixels', 'verify_view_cache', 'build_view_cache', 'uint8_training_view',
+           'training_source', 'training_path_rates', 'build_training_copy', 'training_copy', 'CachedViews']
+
+# %% ../nbs/10_fast_data.ipynb #a0b1c2d1
+def held_array(dataset) -> np.ndarray | None:
+    "The N×H×W×3 uint8 array of a data set that holds its images in memory (shapes, digits, CIFAR-10), or None."
+    a = getattr(dataset, 'images', getattr(dataset, 'data', None))
+    return a if isinstance(a, np.ndarray) else None
 
 # %% ../nbs/10_fast_data.ipynb #95811543
 def images_tensor(dataset) -> torch.Tensor:
     "Every image of `dataset` (PIL images or an in-memory array) as one N×3×H×W uint8 tensor."
-    a = getattr(dataset, 'images', getattr(dataset, 'data', None))
-    if not isinstance(a, np.ndarray):
+    a = held_array(dataset)
+    if a is None:
         imgs = [np.asarray(dataset[i][0].convert('RGB')) for i in range(len(dataset))]
         sizes = {im.shape for im in imgs}
         if len(sizes) > 1:
@@ -165,6 +174,51 @@ def decode(self: JpegImages, data: list[torch.Tensor]) -> list[torch.Tensor]:
     try: return decode_jpeg(data, mode=ImageReadMode.RGB, device=self.device)
     except RuntimeError: return [decode_image(d, mode=ImageReadMode.RGB).to(self.device) for d in data]
 
+# %% ../nbs/10_fast_data.ipynb #c3d1f0a2
+def padded_batch(images: list[torch.Tensor]) -> torch.Tensor:
+    "C×h×w images of any sizes in one N×C×(H+1)×(W+1) tensor, top left, each last row and column repeated."
+    hs, ws = (torch.tensor([im.shape[d] for im in images]) for d in (1, 2))
+    out = images[0].new_zeros(len(images), images[0].shape[0], int(hs.max()) + 1, int(ws.max()) + 1)
+    for i, im in enumerate(images): out[i, :, :im.shape[1], :im.shape[2]] = im
+    n, hs, ws = (v.to(out.device) for v in (torch.arange(len(images)), hs, ws))
+    out[n, :, hs] = out[n, :, hs - 1]          # past its edge, each image reads its edge
+    out[n, :, :, ws] = out[n, :, :, ws - 1]
+    return out
+
+# %% ../nbs/10_fast_data.ipynb #c3d1f0a5
+def _size_groups(images: list[torch.Tensor], budget: int) -> list[list[int]]:
+    "Indices of `images` by size, in groups whose padded batch holds at most `budget` pixels a channel."
+    groups, h, w = [[]], 0, 0
+    for i in sorted(range(len(images)), key=lambda i: images[i].shape[1] * images[i].shape[2]):
+        ih, iw = images[i].shape[1] + 1, images[i].shape[2] + 1
+        if groups[-1] and (len(groups[-1]) + 1) * max(h, ih) * max(w, iw) > budget: groups.append([])
+        h, w = (max(h, ih), max(w, iw)) if groups[-1] else (ih, iw)
+        groups[-1].append(i)
+    return groups
+
+# %% ../nbs/10_fast_data.ipynb #c3d1f0a7
+def training_views(images: list[torch.Tensor],  # C×h×w uint8 images of any sizes, on one device
+                   boxes: torch.Tensor, flips: torch.Tensor, size: int,  # as `training_view`
+                   budget: int | None = None,  # pixels a channel in one padded batch (None: see below)
+                  ) -> torch.Tensor:
+    "`training_view` of images of different sizes: one `roi_align` per group of similar sizes."
+    budget = budget or (2**26 if images[0].is_cuda else 1)   # a GPU: whole batches; a CPU: one photo at a time
+    out = torch.empty(len(images), images[0].shape[0], size, size, device=images[0].device)
+    for g in _size_groups(images, budget):
+        out[g] = training_view(padded_batch([images[i] for i in g]), boxes[g], flips[g], size)
+    return out
+
+# %% ../nbs/10_fast_data.ipynb #48f38ad5
+def _ahead(fn, items):
+    "fn of each item, the next one computed in a thread while the current one is used."
+    with ThreadPoolExecutor(1) as pool:
+        pending = None
+        for it in items:
+            nxt = pool.submit(fn, it)
+            if pending is not None: yield pending.result()
+            pending = nxt
+        if pending is not None: yield pending.result()
+
 # %% ../nbs/10_fast_data.ipynb #511760c8
 class _JpegView(_HeldView):
     def batches(self, batch_size: int, indices=None, rank: int = 0, world: int = 1, seed: int = 0):
@@ -173,17 +227,19 @@ class _JpegView(_HeldView):
         files = DataLoader(_Files(self.images.paths), batch_sampler=[idx.tolist() for _, _, idx in passes],
                            num_workers=self.images.workers, collate_fn=_as_lists)
         g = torch.Generator().manual_seed(seed)
-        for (size, _, _), (data, idx) in zip(passes, files):
-            imgs = self.images.decode(data)
-            if not self.train:
-                yield torch.cat([clustering_view(im[None], self.size, self.crop) for im in imgs]), idx
-                continue
-            u = torch.rand(size, 5, generator=g)[rank::world]
-            boxes = [view_boxes(u[j:j + 1, :4], im.shape[1], im.shape[2], self.size, self.augment)
-                     for j, im in enumerate(imgs)]
-            flips = (u[:, 4:] < 0.5) & self.flip
-            views = [training_view(im[None], b, f, self.size) for im, b, f in zip(imgs, boxes, flips)]
-            yield torch.cat(views), idx
+        draws = (torch.rand(size, 5, generator=g)[rank::world] for size, _, _ in passes)
+        return _ahead(self.view, ((data, idx, u) for (data, idx), u in zip(files, draws)))
+
+# %% ../nbs/10_fast_data.ipynb #c3d1f0a8
+@patch
+def view(self: _JpegView, batch):
+    "The view of one batch: (encoded files, their indices, the batch's draws)."
+    data, idx, u = batch
+    imgs = self.images.decode(data)
+    if not self.train: return torch.cat([clustering_view(im[None], self.size, self.crop) for im in imgs]), idx
+    h, w = torch.tensor([im.shape[1:] for im in imgs], dtype=torch.float32).unbind(1)
+    boxes = view_boxes(u[:, :4], h, w, self.size, self.augment)
+    return training_views(imgs, boxes, (u[:, 4] < 0.5) & self.flip, self.size), idx
 
 # %% ../nbs/10_fast_data.ipynb #1a252341
 def uint8_view(size: int = 224, crop: bool = True) -> v2.Compose:
@@ -269,16 +325,113 @@ def build_view_cache(dataset,  # an ImageFolder or `ImageFiles` (its `samples` a
     _write_chunks(out, pixels, meta, todo, loader, Progress(len(rows), 'cache') if progress else None)
     return out
 
-# %% ../nbs/10_fast_data.ipynb #48f38ad5
-def _ahead(fn, items):
-    "fn of each item, the next one computed in a thread while the current one is used."
-    with ThreadPoolExecutor(1) as pool:
-        pending = None
-        for it in items:
-            nxt = pool.submit(fn, it)
-            if pending is not None: yield pending.result()
-            pending = nxt
-        if pending is not None: yield pending.result()
+# %% ../nbs/10_fast_data.ipynb #d7a10003
+def uint8_training_view(size: int = 224, augment: str = 'paper', flip: bool = True) -> v2.Compose:
+    "The training view before normalising (`training_transform` less its last two steps): uint8 pixels."
+    return v2.Compose(training_transform(size, augment, flip).transforms[:-2])
+
+# %% ../nbs/10_fast_data.ipynb #d7a10004
+class _OnDevice:
+    "A view whose uint8 batches are moved to `device` and normalised there."
+    def __init__(self, view, device): self.view, self.device = view, device
+    def __len__(self): return len(self.view)
+    @property
+    def unreadable(self) -> dict: return self.view.unreadable
+    def batches(self, *args, **kw):
+        "The view's batches, as normalised floats on the device."
+        for x, idx in self.view.batches(*args, **kw):
+            yield normalize(x.to(self.device, non_blocking=True).float()), idx
+
+# %% ../nbs/10_fast_data.ipynb #a0b1c2d2
+TRAIN_PATHS = ('workers', 'uint8', 'device')   # who makes the training view: see the table above
+
+# %% ../nbs/10_fast_data.ipynb #d7a10005
+def training_source(dataset, path: str, size: int, augment: str = 'paper', flip: bool = True,
+                    workers: int = 4, device=None):
+    "The training view of an image folder, made by `path` (one of `TRAIN_PATHS`)."
+    device = get_device(device)
+    pin = device.type == 'cuda'
+    if path == 'workers': return LoaderView(dataset, training_transform(size, augment, flip), workers, pin)
+    if path == 'uint8':
+        return _OnDevice(LoaderView(dataset, uint8_training_view(size, augment, flip), workers, pin), device)
+    if path == 'device': return JpegImages(dataset, device, workers).views(size, augment, flip)[1]
+    raise ValueError(f"train_path={path!r}; choose one of {TRAIN_PATHS}")
+
+# %% ../nbs/10_fast_data.ipynb #d7a10008
+def training_path_rates(dataset, size: int, paths=TRAIN_PATHS, batches: int = 4, batch_size: int = 256,
+                        workers: int = 4, device=None, **view) -> dict:
+    "Training views per second of each path on the first `batches` batches of `dataset` (`view`: augment, flip)."
+    device, rates = get_device(device), {}
+    n = min(len(dataset), batches * batch_size)
+    for p in paths:
+        v = training_source(dataset, p, size, workers=workers, device=device, **view)
+        list(v.batches(batch_size, range(min(n, batch_size))))                 # warm-up
+        t = time.perf_counter()
+        for x, _ in v.batches(batch_size, range(n)): x.to(device)
+        if device.type == 'cuda': torch.cuda.synchronize()
+        rates[p] = n / (time.perf_counter() - t)
+    return rates
+
+# %% ../nbs/10_fast_data.ipynb #d7a1000b
+def _copy_one(src: str, dst: Path, short_side: int, quality: int):
+    "One photo shrunk to a short side of at most `short_side`, written as a JPEG through a temporary file."
+    im = load_rgb(src, min_side=short_side)
+    s = short_side / min(im.size)
+    if s < 1: im = im.resize((max(1, round(im.width * s)), max(1, round(im.height * s))), Image.LANCZOS)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(dst.name + '.part')
+    im.save(tmp, format='JPEG', quality=quality, subsampling=0)         # 4:4:4: colour at full resolution
+    os.replace(tmp, dst)
+
+# %% ../nbs/10_fast_data.ipynb #d7a10011
+class _Copies(Dataset):
+    "Workers shrink and write the photos `todo` (a DataLoader only runs them in parallel)."
+    def __init__(self, todo, short_side, quality): self.todo, self.short, self.q = todo, short_side, quality
+    def __len__(self): return len(self.todo)
+    def __getitem__(self, i):
+        _copy_one(*self.todo[i], self.short, self.q)
+        return i
+
+# %% ../nbs/10_fast_data.ipynb #d7a10012
+def _open_copy(dataset, out: Path, short_side: int, quality: int) -> tuple[dict, bool]:
+    "The copy's meta, written to `out` as unfinished, and whether one was there; refuse another data set's."
+    meta = dict(n=len(dataset), short_side=short_side, quality=quality, files=file_list_sha(dataset))
+    old = json.loads((out / 'copy.json').read_text()) if (out / 'copy.json').exists() else None
+    if old and {k: old.get(k) for k in meta} != meta:
+        raise ValueError(f"{out} holds a training copy of other images or settings: pass another folder, or "
+                         "delete this one to rebuild it")
+    atomic_write_json({**meta, 'done': False}, out / 'copy.json')
+    return meta, old is not None
+
+# %% ../nbs/10_fast_data.ipynb #d7a1000c
+def build_training_copy(dataset,  # an ImageFolder or `ImageFiles` (its `samples` and `root`)
+                        out: str | Path,  # the copy's root; an unfinished copy there is resumed
+                        short_side: int = 256, quality: int = 95, workers: int = 4,
+                        progress: bool = True) -> Path:
+    "Every image of `dataset` with its short side at most `short_side`, as JPEGs under the same relative paths."
+    out = Path(out)
+    meta, resumed = _open_copy(dataset, out, short_side, quality)
+    todo = [(p, out / os.path.relpath(p, dataset.root)) for p, _ in dataset.samples]
+    todo = [t for t in todo if not t[1].exists()]
+    if resumed and todo: print(f"{out}: resuming, {len(dataset) - len(todo)} of {len(dataset)} images copied")
+    bar = Progress(len(todo), 'copy') if progress and todo else None
+    for j, b in enumerate(DataLoader(_Copies(todo, short_side, quality), batch_size=64, num_workers=workers)):
+        if bar: bar(f'copied {min(len(todo), (j + 1) * 64)} of {len(todo)}', len(b))
+    atomic_write_json({**meta, 'done': True}, out / 'copy.json')
+    return out
+
+# %% ../nbs/10_fast_data.ipynb #d7a1000d
+def training_copy(dataset, copy: str | Path):
+    "The finished training copy of `dataset` at `copy`, as a data set in the same order; raise naming the fix."
+    copy = Path(copy)
+    meta = json.loads((copy / 'copy.json').read_text()) if (copy / 'copy.json').is_file() else None
+    why = ('no training copy there' if meta is None else 'built from another list of images'
+           if meta['files'] != file_list_sha(dataset) else None if meta['done'] else 'unfinished')
+    if why: raise ValueError(f"{copy}: {why}: build it with python data_scripts/cache_views.py --data "
+                             f"{dataset.root} --train-copy {copy}")
+    small = type(dataset)(copy, on_error='raise') if isinstance(dataset, ImageFiles) else image_folder(copy, on_error='raise')
+    small.targets = dataset.targets
+    return small
 
 # %% ../nbs/10_fast_data.ipynb #df7d9015
 def _finished_cache(cache: Path, dataset) -> dict:
@@ -299,9 +452,13 @@ class CachedViews:
     def __init__(self, cache: str | Path,  # a folder written by `build_view_cache`
                  dataset,  # the ImageFolder (or `ImageFiles`) the cache was built from
                  workers: int = 4, device=None,
-                 decode_on_device: bool = False):  # the training view through `JpegImages`
+                 train_path: str = 'workers',  # who makes the training view (`TRAIN_PATHS`), or 'fastest'
+                 train_copy: str | Path | None = None):  # the training view from this `build_training_copy`
         self.cache, self.dataset, self.workers = Path(cache), dataset, workers
-        self.device, self.decode_on_device = get_device(device), decode_on_device
+        self.device, self.train_path, self.rates = get_device(device), train_path, None
+        if train_path not in (*TRAIN_PATHS, 'fastest'):
+            raise ValueError(f"train_path={train_path!r}; choose one of {TRAIN_PATHS} or 'fastest'")
+        self.train_data = dataset if train_copy is None else training_copy(dataset, train_copy)
         self.meta, self.targets = _finished_cache(self.cache, dataset), dataset.targets
         self.pixels = cache_pixels(self.cache, self.meta)
     def __len__(self): return self.meta['n']
@@ -309,17 +466,17 @@ class CachedViews:
 # %% ../nbs/10_fast_data.ipynb #291398d3
 @patch
 def views(self: CachedViews, size: int, augment: str = 'paper', flip: bool = True, crop: bool = True):
-    "The cached clustering view and the decoded training view."
+    "The cached clustering view, and the training view made by `train_path` ('fastest': measured first)."
     m = self.meta
     if (size, crop) != (m['size'], m['crop']):
         raise ValueError(f"{self.cache} holds the clustering view at {m['size']} px (crop={m['crop']}), "
                          f"the run asks for {size} px (crop={crop}): build a cache with those settings, "
                          "or match the run to it")
-    if self.decode_on_device:
-        train = JpegImages(self.dataset, self.device, self.workers).views(size, augment, flip)[1]
-    else: train = LoaderView(self.dataset, training_transform(size, augment, flip), self.workers,
-                             self.device.type == 'cuda')
-    return _CacheView(self, size, False), train
+    path, kw = self.train_path, dict(augment=augment, flip=flip, workers=self.workers, device=self.device)
+    if path == 'fastest':                                  # measured here, on this machine
+        self.rates = training_path_rates(self.train_data, size, **kw)
+        path = max(self.rates, key=self.rates.get)
+    return _CacheView(self, size, False), training_source(self.train_data, path, size, **kw)
 
 # %% ../nbs/10_fast_data.ipynb #aae8ac10
 class _CacheView(_HeldView):

@@ -39,6 +39,9 @@ def test_gpu_epoch_runs_on_cpu():
     out = bench('gpu_epoch.py', '--device', 'cpu', '--n', '16', '--quick')
     assert 'SUMMARY CPU' in out and 'projected ImageNet epoch' in out and '500 epochs' in out
     assert 'the network alone' in out and 'the fp32 speed' in out and 'torch' in out and 'faiss-cpu' in out
+    for path in ('workers', 'uint8', 'device'):                         # each path, from the JPEGs and from the copy
+        assert f"training path '{path}' from the JPEGs" in out and f"training path '{path}' from the copy" in out
+    assert 'training paths beside the view cache' in out and '; fastest ' in out
 
 
 def test_cache_bench_runs():

@@ -110,13 +110,17 @@ def test_full_imagenet_trains_resumes_and_probes(tmp_path, script):
     assert 'min per epoch' in out1 and 'PCA is fitted on a subset' in out1
     probes = json.loads((run / 'probes.json').read_text())
     assert (probes['protocol'], probes['probe_per_class']) == ('quick', 4) and 'quick probe, fitted on 4' in out1   # a CPU's default
-    script('cache_views.py', '--data', tmp_path / 'inet' / 'train', '--out', tmp_path / 'cache', '--size', 32, '--workers', 0)
+    script('cache_views.py', '--data', tmp_path / 'inet' / 'train', '--out', tmp_path / 'cache', '--size', 32, '--workers', 0,
+           '--train-copy', tmp_path / 'small', '--short-side', 40)
     run_nb('90_full_imagenet.ipynb', tmp_path / 'o2.ipynb', epochs=2, probe_protocol='paper', probe_epochs=1,
-           view_cache=str(tmp_path / 'cache'), **{**params, 'probe_per_class': None})   # continues, now from the cache
+           view_cache=str(tmp_path / 'cache'), train_copy=str(tmp_path / 'small'), train_path='fastest',
+           **{**params, 'probe_per_class': None})   # continues, now from the cache and the training copy
     h2 = json.loads((run / 'history.json').read_text())
     assert [h['epoch'] for h in h2] == [0, 1] and h2[0] == h1[0]
     out2 = (tmp_path / 'o2.ipynb').read_text()
     assert 'resuming after epoch 1' in out2 and 'features from JPEGs' in out2 and 'features from view cache' in out2
+    assert re.search(r'training view alone, images/s: workers [\d,]+, uint8 [\d,]+, device [\d,]+; this run: \w+, from the '
+                     'training copy', out2)
     probes = json.loads((run / 'probes.json').read_text())
     assert probes['epoch'] == 2 and (probes['protocol'], probes['probe_per_class']) == ('paper', None) and set(probes['top1']) == {'conv1', 'conv5'} and all(0 <= a <= 1 for a in probes['top1'].values())
     assert set(probes['random_init_top1']) == {'conv1', 'conv5'} and 'random init: conv1' in (tmp_path / 'o2.ipynb').read_text()
@@ -134,7 +138,8 @@ def test_full_imagenet_checks_its_settings_before_training(tmp_path, script):
     base = dict(data_dir=str(tmp_path / 'inet'), k=5, batch_size=8, workers=0, input_size=32, width=0.25, hidden=64, pca_dim=8,
                 device='cpu', run_dir=str(tmp_path / 'run'))
     for bad, message in [(dict(probe_layers='[6]'), 'probe layers [6]'), (dict(probe_per_class=0), 'probe_per_class=0'),
-                         (dict(estimate_batches=0), 'estimate_batches=0'), (dict(memory_budget_gb=0), 'memory_budget=0')]:
+                         (dict(estimate_batches=0), 'estimate_batches=0'), (dict(memory_budget_gb=0), 'memory_budget=0'),
+                         (dict(train_copy='small'), 'pass -p view_cache')]:
         with pytest.raises(pm.PapermillExecutionError, match=re.escape(message)):
             run_nb('90_full_imagenet.ipynb', tmp_path / 'o.ipynb', **base, **bad)
         assert not (tmp_path / 'run' / 'checkpoint.pt').exists()
