@@ -107,7 +107,7 @@ def linear_probe(train_x: np.ndarray, train_y, val_x: np.ndarray, val_y, C: floa
     return float(fit_probe(train_x, train_y, C, max_iter).score(val_x, val_y))
 
 # %% ../nbs/09_eval.ipynb #f2e09c12
-def linear_probes(model: DeepClusterNet, train_ds, val_ds,  # labelled PIL images, or `ViewSource`s
+def linear_probes(model: DeepClusterNet, train_ds, val_ds,  # labelled PIL images, or each a `ViewSource`
                   layers=(1, 2, 3, 4, 5), input_size: int = 224, target_dim: int = 9600,
                   protocol: str = 'quick',  # 'quick' (this one) or 'paper' (`paper_probe`, below)
                   **kw) -> dict:
