@@ -36,7 +36,7 @@ __all__ = ['TRAIN_PATHS', 'held_array', 'images_tensor', 'normalize', 'clusterin
 
 # %% ../nbs/10_fast_data.ipynb #a0b1c2d1
 def held_array(dataset) -> np.ndarray | None:
-    "The N×H×W×3 uint8 array of a data set that holds its images in memory (shapes, digits, CIFAR-10), or None."
+    "The N×H×W×3 uint8 array of a data set holding its images in memory (shapes, digits, CIFAR-10), or None."
     a = getattr(dataset, 'images', getattr(dataset, 'data', None))
     return a if isinstance(a, np.ndarray) else None
 
@@ -202,7 +202,7 @@ def training_views(images: list[torch.Tensor],  # C×h×w uint8 images of any si
                    budget: int | None = None,  # pixels a channel in one padded batch (None: see below)
                   ) -> torch.Tensor:
     "`training_view` of images of different sizes: one `roi_align` per group of similar sizes."
-    budget = budget or (2**26 if images[0].is_cuda else 1)   # a GPU: whole batches; a CPU: one photo at a time
+    budget = budget or (2**26 if images[0].is_cuda else 1)   # a GPU: whole batches; a CPU: photo by photo
     out = torch.empty(len(images), images[0].shape[0], size, size, device=images[0].device)
     for g in _size_groups(images, budget):
         out[g] = training_view(padded_batch([images[i] for i in g]), boxes[g], flips[g], size)
@@ -360,7 +360,7 @@ def training_source(dataset, path: str, size: int, augment: str = 'paper', flip:
 # %% ../nbs/10_fast_data.ipynb #d7a10008
 def training_path_rates(dataset, size: int, paths=TRAIN_PATHS, batches: int = 4, batch_size: int = 256,
                         workers: int = 4, device=None, **view) -> dict:
-    "Training views per second of each path on the first `batches` batches of `dataset` (`view`: augment, flip)."
+    "Training views per second of each path, on the first `batches` batches (`view`: augment, flip)."
     device, rates = get_device(device), {}
     n = min(len(dataset), batches * batch_size)
     for p in paths:
@@ -408,7 +408,7 @@ def build_training_copy(dataset,  # an ImageFolder or `ImageFiles` (its `samples
                         out: str | Path,  # the copy's root; an unfinished copy there is resumed
                         short_side: int = 256, quality: int = 95, workers: int = 4,
                         progress: bool = True) -> Path:
-    "Every image of `dataset` with its short side at most `short_side`, as JPEGs under the same relative paths."
+    "Every image of `dataset`, its short side at most `short_side`, as a JPEG under the same relative path."
     out = Path(out)
     meta, resumed = _open_copy(dataset, out, short_side, quality)
     todo = [(p, out / os.path.relpath(p, dataset.root)) for p, _ in dataset.samples]
@@ -422,14 +422,14 @@ def build_training_copy(dataset,  # an ImageFolder or `ImageFiles` (its `samples
 
 # %% ../nbs/10_fast_data.ipynb #d7a1000d
 def training_copy(dataset, copy: str | Path):
-    "The finished training copy of `dataset` at `copy`, as a data set in the same order; raise naming the fix."
+    "The finished training copy of `dataset` at `copy`, a data set in the same order; raise naming the fix."
     copy = Path(copy)
     meta = json.loads((copy / 'copy.json').read_text()) if (copy / 'copy.json').is_file() else None
     why = ('no training copy there' if meta is None else 'built from another list of images'
            if meta['files'] != file_list_sha(dataset) else None if meta['done'] else 'unfinished')
     if why: raise ValueError(f"{copy}: {why}: build it with python data_scripts/cache_views.py --data "
                              f"{dataset.root} --train-copy {copy}")
-    small = type(dataset)(copy, on_error='raise') if isinstance(dataset, ImageFiles) else image_folder(copy, on_error='raise')
+    small = (ImageFiles if isinstance(dataset, ImageFiles) else image_folder)(copy, on_error='raise')
     small.targets = dataset.targets
     return small
 
