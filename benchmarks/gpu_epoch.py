@@ -147,7 +147,8 @@ def main(argv=None):
     images = rng.integers(0, 256, (a.n, 256, 256, 3), dtype=np.uint8)
     cview, tview = DeviceImages(ImageArrayDataset(images, np.zeros(a.n, int), ['x']), device).views(224)
     del images
-    model = get_model('alexnet', num_classes=cfg.k).to(device, memory_format=torch.channels_last)
+    small = dict(width=0.25, hidden=256) if a.quick else {}                # quick: a narrow AlexNet, the same code
+    model = get_model('alexnet', num_classes=cfg.k, **small).to(device, memory_format=torch.channels_last)
     opt = body_optimizer(model, cfg)
 
     feats = lambda idx=None, amp=None: compute_features(model, cview, batch_size=2 * cfg.batch_size, indices=idx,

@@ -417,7 +417,7 @@ def feature_scores(model, train_ds, val_ds,  # images with labels: the labels on
     whole = lambda d: clustering_data(d, input_size, crop=False)          # the whole image
     (xt, yt), (xv, yv) = (probe_features(model, whole(d), layer) for d in (train_ds, val_ds))
     few, n_classes = per_class_indices(yt, n_per_class, seed), len(np.unique(yt))
-    nmi = kmeans_scores(model, train_ds, n_classes, input_size, pca_dim, seed, n_runs=n_runs, crop=False)['nmi']
+    nmi = kmeans_scores(model, train_ds, n_classes, input_size, pca_dim, seed, n_runs, crop=False)['nmi']
     return {f'NMI k-means k={n_classes}': nmi,
             f'probe conv{layer}, {n_per_class} labels/class': linear_probe(xt[few], yt[few], xv, yv),
             f'probe conv{layer}, all labels': linear_probe(xt, yt, xv, yv)}
