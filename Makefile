@@ -34,9 +34,7 @@ test: install
 	$(BIN)/python docs/make_readme.py --check
 	$(BIN)/python docs/lesson_shape.py
 	OMP_NUM_THREADS=$$(( ($$(getconf _NPROCESSORS_ONLN) + 1) / 2 )) $(BIN)/nbdev-test --n-workers 2 --timing
-	rm -rf _site/html
-	$(SPHINX)
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 -q --durations=15   # test_docs.py builds the site from nbs/ (-W) and checks it
 
 # JupyterLab on nbs/ with the kit's environment: the notebooks' kernel (python3) is this .venv's Python, also when
 # another python3 kernel is installed for the user (JUPYTER_PREFER_ENV_PATH puts .venv's kernels first).

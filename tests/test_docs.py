@@ -57,23 +57,38 @@ def code(source): return {'cell_type': 'code', 'execution_count': None, 'metadat
 
 
 def build(src, tmp_path, *pages, execute='off'):
+    "Build `pages` ((name, cells or a whole notebook) each) with the kit's docs/conf.py; the CompletedProcess."
     src.mkdir()
-    for name, nb in pages: (src / name).write_text(json.dumps(notebook(*nb)))
+    for name, nb in pages: (src / name).write_text(json.dumps(nb if isinstance(nb, dict) else notebook(*nb)))
     return subprocess.run([str(Path(sys.executable).parent / 'sphinx-build'), '-W', '--keep-going', '-q', '-b', 'html',
                            '-c', str(ROOT / 'docs'), str(src), str(tmp_path / 'site')], capture_output=True, text=True,
                           env={**os.environ, 'EXECUTE': execute})
 
 
-def test_docs_build_passes_with_good_links(tmp_path):
-    r = build(tmp_path / 'src', tmp_path, ('index.ipynb', [md('# Home\n\nSee [the lesson](01_x.ipynb).')]),
-              ('01_x.ipynb', [md('# Lesson\n\nBack [home](index.ipynb).')]))
-    assert r.returncode == 0, r.stderr
+def widget_page():
+    "A home page with a saved ipywidgets output (its state in the notebook's metadata) and a link to 01_x."
+    widget = {'cell_type': 'code', 'execution_count': 1, 'metadata': {}, 'source': 'ui', 'outputs': [
+        {'output_type': 'display_data', 'metadata': {}, 'data': {'text/plain': 'VBox(...)', nbdocs.WIDGET: {
+            'model_id': 'abc', 'version_major': 2, 'version_minor': 0}}}]}
+    page = notebook(md('# Home\n\nSee [the lesson](01_x.ipynb).'), widget)
+    page['metadata']['widgets'] = {'application/vnd.jupyter.widget-state+json': {'state': {}, 'version_major': 2, 'version_minor': 0}}
+    return page
+
+
+def test_docs_build_passes_with_good_links_and_a_widget_page(tmp_path):
+    "One build: links between pages resolve, and a widget page builds offline, without its widget (or a CDN script)."
+    r = build(tmp_path / 'src', tmp_path, ('index.ipynb', widget_page()), ('01_x.ipynb', [md('# Lesson\n\nBack [home](index.ipynb).')]))
+    assert r.returncode == 0, r.stderr[-2000:]
     assert (tmp_path / 'site' / '01_x.html').exists()
+    assert 'VBox(' not in (tmp_path / 'site' / 'index.html').read_text()
 
 
-def test_docs_build_fails_on_broken_link(tmp_path):
-    r = build(tmp_path / 'src', tmp_path, ('index.ipynb', [md('# Home\n\nSee [the lesson](02_missing.ipynb).')]))
-    assert r.returncode != 0 and '02_missing' in r.stderr
+def test_docs_build_fails_on_a_broken_link_and_on_a_page_that_loads_from_another_host(tmp_path):
+    "One build with both faults: each is named (the build keeps going after the first)."
+    r = build(tmp_path / 'src', tmp_path, ('index.ipynb', [md('# Home\n\nSee [the lesson](02_missing.ipynb).\n\n'
+                                                               '<script src="https://example.org/x.js"></script>')]))
+    assert r.returncode != 0 and '02_missing' in r.stderr, r.stderr[-2000:]
+    assert 'index.html loads https://example.org/x.js' in r.stderr, r.stderr[-2000:]
 
 
 def test_docs_build_fails_on_saved_error(tmp_path):
@@ -81,23 +96,6 @@ def test_docs_build_fails_on_saved_error(tmp_path):
            'outputs': [{'output_type': 'error', 'ename': 'ZeroDivisionError', 'evalue': 'division by zero', 'traceback': []}]}
     r = build(tmp_path / 'src', tmp_path, ('index.ipynb', [md('# Home'), err]))
     assert r.returncode != 0 and 'saved with an error (ZeroDivisionError' in r.stderr
-
-
-def test_docs_build_fails_on_a_page_that_loads_from_another_host(tmp_path):
-    r = build(tmp_path / 'src', tmp_path, ('index.ipynb', [md('# Home\n\n<script src="https://example.org/x.js"></script>')]))
-    assert r.returncode != 0 and 'index.html loads https://example.org/x.js' in r.stderr, r.stderr[-2000:]
-    widget = {'cell_type': 'code', 'execution_count': 1, 'metadata': {}, 'source': 'ui', 'outputs': [
-        {'output_type': 'display_data', 'metadata': {}, 'data': {'text/plain': 'VBox(...)', nbdocs.WIDGET: {
-            'model_id': 'abc', 'version_major': 2, 'version_minor': 0}}}]}
-    page = notebook(md('# Home'), widget)
-    page['metadata']['widgets'] = {'application/vnd.jupyter.widget-state+json': {'state': {}, 'version_major': 2, 'version_minor': 0}}
-    (tmp_path / 'w').mkdir()
-    (tmp_path / 'w' / 'index.ipynb').write_text(json.dumps(page))
-    (tmp_path / 'w' / '01_x.ipynb').write_text(json.dumps(notebook(md('# Lesson'))))
-    ok = subprocess.run([str(Path(sys.executable).parent / 'sphinx-build'), '-W', '-q', '-b', 'html', '-c', str(ROOT / 'docs'),
-                         str(tmp_path / 'w'), str(tmp_path / 'wsite')], capture_output=True, text=True)
-    assert ok.returncode == 0, ok.stderr[-2000:]                   # a widget page builds offline, without its widget
-    assert 'VBox(' not in (tmp_path / 'wsite' / 'index.html').read_text()
 
 
 def test_docs_build_executes_and_fails_on_a_raising_cell(tmp_path):
