@@ -34,7 +34,7 @@ test: install
 	$(BIN)/python docs/make_readme.py --check
 	$(BIN)/python docs/lesson_shape.py
 	OMP_NUM_THREADS=$$(( ($$(getconf _NPROCESSORS_ONLN) + 1) / 2 )) $(BIN)/nbdev-test --n-workers 2 --timing
-	$(BIN)/python -m pytest -n 2 -q --durations=15   # test_docs.py builds the site from nbs/ (-W) and checks it
+	$(BIN)/python -m pytest -n 2 --dist worksteal -q --durations=15   # test_docs.py builds the site from nbs/ (-W) and checks it
 
 # JupyterLab on nbs/ with the kit's environment: the notebooks' kernel (python3) is this .venv's Python, also when
 # another python3 kernel is installed for the user (JUPYTER_PREFER_ENV_PATH puts .venv's kernels first).
@@ -49,9 +49,11 @@ export: install
 	$(BIN)/nbdev-export && $(BIN)/nbdev-clean
 
 # The offline docs site (Sphinx + myst-nb) in _site/html/: warnings are errors (broken links, missing images), and a
-# notebook saved with an error fails it. EXECUTE=force re-runs the lesson notebooks first (nbdev-docs needs quarto).
+# notebook saved with an error fails it. EXECUTE=force re-runs the lesson notebooks first (nbdev-docs needs quarto);
+# API=off leaves the API reference out, a build in seconds while writing a lesson.
 EXECUTE ?= off
-SPHINX  = EXECUTE=$(EXECUTE) $(BIN)/sphinx-build -W --keep-going -q -b html -c docs nbs _site/html
+API     ?= on
+SPHINX  = EXECUTE=$(EXECUTE) API=$(API) $(BIN)/sphinx-build -W --keep-going -q -b html -c docs nbs _site/html
 docs: install
 	rm -rf _site/html
 	$(SPHINX)

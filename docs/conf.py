@@ -5,7 +5,8 @@ linked, an API reference generated into nbs/api/ at the addresses of `_modidx.py
 notebooks through quarto where quarto is installed; this build needs only Python packages from the registry. It
 fails (warnings are errors, `-W`) on a broken internal link, a missing image, a page left out of the sidebar, or a
 notebook whose saved outputs hold an error; `make docs EXECUTE=force` re-runs every lesson notebook (the experiments
-80 and 90 are papermill's) and fails on the first cell that raises.
+80 and 90 are papermill's) and fails on the first cell that raises. `make docs API=off` leaves the API reference
+out (and the links to it): the lessons alone, built in a few seconds instead of a quarter minute.
 """
 import json
 import os
@@ -40,7 +41,9 @@ nb_execution_timeout = 1800
 nb_execution_excludepatterns = ['80_*', '81_*', '82_*', '86_*', '87_*', '90_*']   # long runs: the experiments (papermill runs them)
 nb_merge_streams = True
 nb_ipywidgets_js = {}   # no widget scripts from a CDN: the site is offline; a still picture stands beside each widget
-LINKS = nbdocs.public_names(MODIDX)
+API_PAGES = os.environ.get('API', 'on') != 'off'   # off: no API reference (its autodoc imports every module)
+LINKS = nbdocs.public_names(MODIDX) if API_PAGES else {}
+if not API_PAGES: exclude_patterns.append(nbdocs.API)   # pages a full build left there
 
 
 def sidebar(index: dict) -> str:
@@ -50,7 +53,8 @@ def sidebar(index: dict) -> str:
     sections = [(row.split('|')[1].strip(), re.findall(r'\]\(([^)#]+)\.ipynb\)', row.split('|')[2])) for row in rows]
     toc = lambda caption, entries, glob='': f'```{{toctree}}\n:hidden:\n{glob}:caption: {caption}\n\n' + '\n'.join(entries) + '\n```\n'
     lessons = [toc(c, e) for c, e in sections] or [toc('Notebooks', ['[0-9]*'], glob=':glob:\n')]
-    return ''.join(lessons) + toc('API reference', ['api/' + p for p in nbdocs.api_pages(MODIDX).values()])
+    api = toc('API reference', ['api/' + p for p in nbdocs.api_pages(MODIDX).values()]) if API_PAGES else ''
+    return ''.join(lessons) + api
 
 
 def prepare_notebook(app, docname, source):
@@ -108,9 +112,10 @@ def redirects(app, exception):
 
 def setup(app):
     app.connect('builder-inited', refuse_saved_errors)
-    app.connect('builder-inited', api_reference)
     app.connect('source-read', prepare_notebook)
+    app.connect('build-finished', refuse_remote_assets, priority=900)   # after the redirects are written
+    if not API_PAGES: return
+    app.connect('builder-inited', api_reference)
     app.connect('autodoc-process-docstring', param_tables)
     app.connect('html-page-context', modidx_anchors)
     app.connect('build-finished', redirects)
-    app.connect('build-finished', refuse_remote_assets)

@@ -27,3 +27,13 @@ def run_script(name, *args, check=True):
 @pytest.fixture
 def script():
     return run_script
+
+
+# The longest first: xdist (`--dist worksteal`, the Makefile's) then shares the short ones out at the end, so
+# neither worker waits while the other runs a minute-long test alone.
+LONGEST_FIRST = ['test_learning.py', 'test_experiments.py', 'test_docs.py', 'test_data_scripts.py']
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))   # stable: each file keeps its order

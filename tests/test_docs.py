@@ -57,12 +57,13 @@ def code(source): return {'cell_type': 'code', 'execution_count': None, 'metadat
 
 
 def build(src, tmp_path, *pages, execute='off'):
-    "Build `pages` ((name, cells or a whole notebook) each) with the kit's docs/conf.py; the CompletedProcess."
+    """Build `pages` ((name, cells or a whole notebook) each) with the kit's docs/conf.py, without the API reference
+    (`test_docs_site` builds that); the CompletedProcess."""
     src.mkdir()
     for name, nb in pages: (src / name).write_text(json.dumps(nb if isinstance(nb, dict) else notebook(*nb)))
     return subprocess.run([str(Path(sys.executable).parent / 'sphinx-build'), '-W', '--keep-going', '-q', '-b', 'html',
                            '-c', str(ROOT / 'docs'), str(src), str(tmp_path / 'site')], capture_output=True, text=True,
-                          env={**os.environ, 'EXECUTE': execute})
+                          env={**os.environ, 'EXECUTE': execute, 'API': 'off'})
 
 
 def widget_page():
@@ -79,7 +80,7 @@ def test_docs_build_passes_with_good_links_and_a_widget_page(tmp_path):
     "One build: links between pages resolve, and a widget page builds offline, without its widget (or a CDN script)."
     r = build(tmp_path / 'src', tmp_path, ('index.ipynb', widget_page()), ('01_x.ipynb', [md('# Lesson\n\nBack [home](index.ipynb).')]))
     assert r.returncode == 0, r.stderr[-2000:]
-    assert (tmp_path / 'site' / '01_x.html').exists()
+    assert (tmp_path / 'site' / '01_x.html').exists() and not (tmp_path / 'site' / 'api').exists()   # API=off
     assert 'VBox(' not in (tmp_path / 'site' / 'index.html').read_text()
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import papermill as pm
 import pytest
+from jupyter_client import KernelManager
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from deepcluster_nb.config import small_config
@@ -21,9 +22,30 @@ NBS = ROOT / 'nbs'
 TINY = dict(width=0.25, hidden=256, pca_dim=16, batch_size=32, workers=0, device='cpu')
 
 
-def run_nb(name, executed, **parameters):
-    "Run notebook `name` with papermill into `executed`; a cell that stalls (a lost kernel reply) fails after 10 minutes."
-    return pm.execute_notebook(NBS / name, executed, cwd=NBS, progress_bar=False, parameters=parameters, execution_timeout=600)
+def run_nb(name, executed, km=None, **parameters):
+    """Run notebook `name` with papermill into `executed`, in a new kernel or `km`'s; a cell that stalls (a lost kernel
+    reply) fails after 10 minutes."""
+    return pm.execute_notebook(NBS / name, executed, cwd=NBS, progress_bar=False, parameters=parameters, execution_timeout=600,
+                               km=km)
+
+
+@pytest.fixture(scope='module')
+def kernel():
+    "One kernel for the runs that must fail at their checks (a kernel start each cost about 5 s of the suite's time)."
+    km = KernelManager(kernel_name='python3')
+    km.start_kernel(cwd=str(NBS))
+    yield km
+    km.shutdown_kernel(now=True)
+
+
+def run_to_failure(kernel, name, executed, **parameters):
+    "`run_nb` in `kernel`, from an empty namespace (`%reset`: only the imports stay warm); it must fail."
+    kc = kernel.blocking_client()
+    kc.start_channels()
+    try: kc.execute_interactive('%reset -f', timeout=60)
+    finally: kc.stop_channels()
+    run_nb(name, executed, km=kernel, **parameters)
+    raise AssertionError(f'{name} ran to its end with {parameters}')
 
 
 def demo_command(out, **parameters):
@@ -80,17 +102,17 @@ def test_k_sweep_on_image_folder_and_rerun(tmp_path, script):
     assert (tmp_path / 'run' / 'k_sweep.csv').read_text() == first
 
 
-def test_k_sweep_bad_parameters_fail_before_training(tmp_path):
+def test_k_sweep_bad_parameters_fail_before_training(tmp_path, kernel):
+    nb, out = '80_cifar10_k_sweep.ipynb', tmp_path / 'o.ipynb'
     with pytest.raises(pm.PapermillExecutionError, match="parameter ks='five'"):
-        run_nb('80_cifar10_k_sweep.ipynb', tmp_path / 'o.ipynb', ks='five', out_dir=str(tmp_path / 'run'))
+        run_to_failure(kernel, nb, out, ks='five', out_dir=str(tmp_path / 'run'))
     with pytest.raises(pm.PapermillExecutionError, match='k=500 must be an integer from 2 to the number of images'):
-        run_nb('80_cifar10_k_sweep.ipynb', tmp_path / 'o.ipynb', ks=[500], n_per_class=5, out_dir=str(tmp_path / 'run'))
+        run_to_failure(kernel, nb, out, ks=[500], n_per_class=5, out_dir=str(tmp_path / 'run'))
     assert not (tmp_path / 'run' / 'k500').exists()
     for bad, message in [(dict(probe_layer=9), 'probe layers [9]: alexnet has conv layers 1 to 5'), (dict(probe_n=0), 'probe_n=0'),
                          (dict(probe_per_class=0), 'probe_per_class=0'), (dict(pca_dim=0), 'pca_dim=0 must be at least 1')]:
         with pytest.raises(pm.PapermillExecutionError, match=re.escape(message)):
-            run_nb('80_cifar10_k_sweep.ipynb', tmp_path / 'o.ipynb', ks=3, n_per_class=5, batch_size=16, out_dir=str(tmp_path / 'run'),
-                   **bad)
+            run_to_failure(kernel, nb, out, ks=3, n_per_class=5, batch_size=16, out_dir=str(tmp_path / 'run'), **bad)
         assert not (tmp_path / 'run' / 'k3').exists()                      # nothing trained
 
 
@@ -126,14 +148,14 @@ def test_full_imagenet_trains_resumes_and_probes(tmp_path, script):
     assert set(probes['random_init_top1']) == {'conv1', 'conv5'} and 'random init: conv1' in (tmp_path / 'o2.ipynb').read_text()
 
 
-def test_full_imagenet_checks_the_data_first(tmp_path):
+def test_full_imagenet_checks_the_data_first(tmp_path, kernel):
     with pytest.raises(pm.PapermillExecutionError, match='no such directory') as e:
-        run_nb('90_full_imagenet.ipynb', tmp_path / 'o.ipynb', run_dir=str(tmp_path / 'run'))
+        run_to_failure(kernel, '90_full_imagenet.ipynb', tmp_path / 'o.ipynb', run_dir=str(tmp_path / 'run'))
     assert 'make_shapes.py' in str(e.value) and 'data_dir' in str(e.value)      # the rehearsal command, in the message
     assert not (tmp_path / 'run').exists()
 
 
-def test_full_imagenet_checks_its_settings_before_training(tmp_path, script):
+def test_full_imagenet_checks_its_settings_before_training(tmp_path, script, kernel):
     script('make_shapes.py', '--out', tmp_path / 'inet', '--n-per-class', 3, '--n-val-per-class', 1)
     base = dict(data_dir=str(tmp_path / 'inet'), k=5, batch_size=8, workers=0, input_size=32, width=0.25, hidden=64, pca_dim=8,
                 device='cpu', run_dir=str(tmp_path / 'run'))
@@ -141,11 +163,11 @@ def test_full_imagenet_checks_its_settings_before_training(tmp_path, script):
                          (dict(estimate_batches=0), 'estimate_batches=0'), (dict(memory_budget_gb=0), 'memory_budget=0'),
                          (dict(train_copy='small'), 'pass -p view_cache')]:
         with pytest.raises(pm.PapermillExecutionError, match=re.escape(message)):
-            run_nb('90_full_imagenet.ipynb', tmp_path / 'o.ipynb', **base, **bad)
+            run_to_failure(kernel, '90_full_imagenet.ipynb', tmp_path / 'o.ipynb', **base, **bad)
         assert not (tmp_path / 'run' / 'checkpoint.pt').exists()
 
 
-def test_voc_transfer_offline_and_on_the_voc_layout(tmp_path, script):
+def test_voc_transfer_offline_and_on_the_voc_layout(tmp_path, kernel, script):
     "Experiment 86 on generated scenes (three networks, two protocols), then on a VOCdevkit and a kit run's checkpoint."
     tiny = dict(iterations=4, crops=2, device='cpu', step=None)
     run_nb('86_voc_transfer.ipynb', tmp_path / 'o1.ipynb', n_scenes=50, scene_size=32, pretrain_per_class=3, pretrain_epochs=1,
@@ -165,11 +187,11 @@ def test_voc_transfer_offline_and_on_the_voc_layout(tmp_path, script):
     assert set(r['ap']['all']) == {'random init', 'DeepCluster'} and r['params']['checkpoint'] == str(tmp_path / 'run')
     assert r['params']['layer'] == 'fc2' and all(len(ap) == 10 for ap in r['ap']['linear'].values())
     with pytest.raises(pm.PapermillExecutionError, match=re.escape("protocols ['fc7']")):
-        run_nb('86_voc_transfer.ipynb', tmp_path / 'o3.ipynb', protocols='fc7', out_dir=str(tmp_path / 'c'))
+        run_to_failure(kernel, '86_voc_transfer.ipynb', tmp_path / 'o3.ipynb', protocols='fc7', out_dir=str(tmp_path / 'c'))
     assert not (tmp_path / 'c' / 'scenes').exists()                                     # nothing generated or trained
 
 
-def test_retrieval_offline_and_on_the_oxford_layout(tmp_path, script):
+def test_retrieval_offline_and_on_the_oxford_layout(tmp_path, kernel, script):
     "Experiment 87 on made-up buildings with a network trained there, then on sets in Oxford's layout and a kit run."
     run_nb('87_retrieval.ipynb', tmp_path / 'o1.ipynb', buildings=2, pretrain_per_class=3, pretrain_epochs=1, k=5,
            pretrain_batch_size=10, side=32, pca_dim=16, out_dir=str(tmp_path / 'a'), device='cpu')
@@ -187,7 +209,7 @@ def test_retrieval_offline_and_on_the_oxford_layout(tmp_path, script):
     r = json.loads((tmp_path / 'b/retrieval.json').read_text())
     assert r['params']['scales'] == [1.0, 0.7] and all(len(aps) == 2 for d in r['ap'].values() for aps in d.values())
     with pytest.raises(pm.PapermillExecutionError, match='side=8'):
-        run_nb('87_retrieval.ipynb', tmp_path / 'o3.ipynb', side=8, out_dir=str(tmp_path / 'c'))
+        run_to_failure(kernel, '87_retrieval.ipynb', tmp_path / 'o3.ipynb', side=8, out_dir=str(tmp_path / 'c'))
     assert not (tmp_path / 'c').exists()                                               # refused before anything
 
 
@@ -224,7 +246,7 @@ def test_deep_dive_runs_its_three_studies(tmp_path):
     assert json.loads((out / 'summary.json').read_text())['early_stopping']
 
 
-def test_small_images_bisection_writes_what_lesson_12_reads(tmp_path):
+def test_small_images_bisection_writes_what_lesson_12_reads(tmp_path, kernel):
     "Notebook 82 with tiny parameters: every setting with every seed in one JSON file; run again, it goes on from it."
     out, params = tmp_path / 'bisection.json', dict(seeds=[0], epochs=1, n_images=100, shapes_per_class=10, shapes_epochs=1)
     run_nb('82_small_images_bisection.ipynb', tmp_path / 'o.ipynb', **params, out=str(out))
@@ -240,11 +262,11 @@ def test_small_images_bisection_writes_what_lesson_12_reads(tmp_path):
     assert f'13 runs already in {out}' in printed and out.stat().st_mtime_ns == before   # nothing trained, nothing written
     (tmp_path / 'mine.json').write_text('my notes')                                  # a file of the user's: refused
     with pytest.raises(pm.PapermillExecutionError, match='was not written by deepcluster_nb'):
-        run_nb('82_small_images_bisection.ipynb', tmp_path / 'x.ipynb', **params, out=str(tmp_path / 'mine.json'))
+        run_to_failure(kernel, '82_small_images_bisection.ipynb', tmp_path / 'x.ipynb', **params, out=str(tmp_path / 'mine.json'))
     assert (tmp_path / 'mine.json').read_text() == 'my notes'
 
 
-def test_your_images_on_a_flat_folder(tmp_path):
+def test_your_images_on_a_flat_folder(tmp_path, kernel):
     "Notebook 85 on JPEGs without class folders (one sub-folder, one broken file): groups, table, features, network."
     import numpy as np
     import torch
@@ -273,7 +295,7 @@ def test_your_images_on_a_flat_folder(tmp_path):
     with torch.no_grad(): y = net(view).numpy() @ pca['W'] + pca['b']
     assert np.allclose(y / np.linalg.norm(y, axis=1, keepdims=True), x[:5], atol=1e-3)
     with pytest.raises(pm.PapermillExecutionError, match='not a folder'):
-        run_nb('85_your_images.ipynb', tmp_path / 'bad.ipynb', folder=str(tmp_path / 'nowhere'), out_dir=str(out), **tiny)
+        run_to_failure(kernel, '85_your_images.ipynb', tmp_path / 'bad.ipynb', folder=str(tmp_path / 'nowhere'), out_dir=str(out), **tiny)
 
 
 def test_your_images_demo_scores_against_random_init(tmp_path):
